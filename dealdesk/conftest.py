@@ -1,0 +1,116 @@
+"""Named actors shared by every test.
+
+alice is the admin of Acme, bob a seller at Acme, mallory the admin of another
+workspace (Umbrella) who must never see Acme's data.
+"""
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from dealdesk.factories import MembershipFactory, UserFactory, WorkspaceFactory
+from dealdesk.workspaces.models import Role, User, Workspace
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only(request: pytest.FixtureRequest) -> None:
+    """The suite runs on PostgreSQL, the production database, never silently on SQLite."""
+    if "django_db_setup" in request.fixturenames and connection.vendor != "postgresql":
+        pytest.fail("Tests run on PostgreSQL: set DATABASE_URL (make test does).")
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process(settings: Any) -> None:
+    """Background tasks run right away in tests, with Django's own immediate backend."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def acme(db: None) -> Workspace:
+    return WorkspaceFactory.create(name="Acme GmbH")
+
+
+@pytest.fixture
+def umbrella(db: None) -> Workspace:
+    return WorkspaceFactory.create(name="Umbrella Corp")
+
+
+def _member(workspace: Workspace, email: str, first: str, role: Role) -> User:
+    user = UserFactory.create(email=email, first_name=first, last_name="Example")
+    MembershipFactory.create(user=user, workspace=workspace, role=role)
+    return user
+
+
+@pytest.fixture
+def alice(acme: Workspace) -> User:
+    return _member(acme, "alice@acme.example", "Alice", Role.ADMIN)
+
+
+@pytest.fixture
+def bob(acme: Workspace) -> User:
+    return _member(acme, "bob@acme.example", "Bob", Role.SELLER)
+
+
+@pytest.fixture
+def mallory(umbrella: Workspace) -> User:
+    return _member(umbrella, "mallory@umbrella.example", "Mallory", Role.ADMIN)
+
+
+def _client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice: User) -> Client:
+    return _client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob: User) -> Client:
+    return _client_for(bob)
+
+
+@pytest.fixture
+def mallory_client(mallory: User) -> Client:
+    return _client_for(mallory)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """A headless Debian Chromium driven by Playwright (its own browser download is unused)."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls that
+    # browser tests make between steps are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

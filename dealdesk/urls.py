@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+urlpatterns = [
+    path("", lambda request: redirect("crm:deal_list"), name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("dealdesk.workspaces.urls")),
+    path("products/", include("dealdesk.catalog.urls")),
+    path("", include("dealdesk.crm.urls")),
+    path("", include("dealdesk.quotes.urls")),
+    path("", include("dealdesk.payments.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns.append(path("styleguide/", TemplateView.as_view(template_name="styleguide.html")))

@@ -1,0 +1,171 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dealdesk.workspaces import services
+from dealdesk.workspaces.access import MemberRequest, admin_required, member_required
+from dealdesk.workspaces.forms import (
+    AcceptInvitationForm,
+    InvitationForm,
+    ProfileForm,
+    RoleForm,
+    SignupForm,
+    WorkspaceForm,
+)
+from dealdesk.workspaces.models import Invitation, Membership, Role
+
+AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.workspace_signup(
+            workspace_name=form.cleaned_data["workspace_name"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password"],
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+        )
+        login(request, user, backend=AUTH_BACKEND)
+        messages.success(request, _("Welcome to DealDesk! Start by adding your products."))
+        return redirect("catalog:product_list")
+    return render(request, "workspaces/signup.html", {"form": form})
+
+
+def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "workspaces/invite_invalid.html", status=404)
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token,
+                password=form.cleaned_data["password"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, user, backend=AUTH_BACKEND)
+            messages.success(
+                request, _("You joined %(workspace)s.") % {"workspace": invitation.workspace}
+            )
+            return redirect("home")
+    return render(
+        request, "workspaces/invite_accept.html", {"form": form, "invitation": invitation}
+    )
+
+
+@member_required
+def workspace_settings(request: MemberRequest) -> HttpResponse:
+    form = WorkspaceForm(request.POST or None, instance=request.workspace)
+    if request.method == "POST":
+        if not request.membership.is_admin:
+            messages.error(request, _("Only workspace admins can rename the workspace."))
+            return redirect("workspaces:settings")
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Workspace settings saved."))
+            return redirect("workspaces:settings")
+    return render(request, "workspaces/settings.html", {"form": form})
+
+
+@member_required
+def members(request: MemberRequest) -> HttpResponse:
+    memberships = (
+        Membership.objects.filter(workspace=request.workspace)
+        .select_related("user")
+        .order_by("user__first_name", "user__email")
+    )
+    invitations = Invitation.objects.usable().filter(workspace=request.workspace)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        if not request.membership.is_admin:
+            messages.error(request, _("Only workspace admins can invite members."))
+            return redirect("workspaces:members")
+        if form.is_valid():
+            try:
+                sent = services.invitation_create(
+                    workspace=request.workspace,
+                    email=form.cleaned_data["email"],
+                    role=Role(form.cleaned_data["role"]),
+                    invited_by=request.user,
+                )
+            except ValidationError as error:
+                form.add_error("email", error)
+            else:
+                messages.success(
+                    request,
+                    _("Invitation sent to %(email)s. The link works once, for 7 days: %(link)s")
+                    % {"email": sent.invitation.email, "link": sent.link},
+                )
+                return redirect("workspaces:members")
+    return render(
+        request,
+        "workspaces/members.html",
+        {
+            "memberships": memberships,
+            "invitations": invitations,
+            "form": form,
+            "role_choices": Role.choices,
+        },
+    )
+
+
+@require_POST
+@admin_required
+def member_role(request: MemberRequest, pk: int) -> HttpResponse:
+    membership = get_object_or_404(Membership, pk=pk, workspace=request.workspace)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_set_role(
+                membership=membership, role=Role(form.cleaned_data["role"])
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Role updated."))
+    return redirect("workspaces:members")
+
+
+@require_POST
+@admin_required
+def member_remove(request: MemberRequest, pk: int) -> HttpResponse:
+    membership = get_object_or_404(Membership, pk=pk, workspace=request.workspace)
+    try:
+        services.membership_remove(membership=membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Member removed."))
+    return redirect("workspaces:members")
+
+
+@require_POST
+@admin_required
+def invitation_revoke(request: MemberRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=pk, workspace=request.workspace)
+    services.invitation_revoke(invitation=invitation)
+    messages.success(request, _("Invitation revoked."))
+    return redirect("workspaces:members")
+
+
+@member_required
+def profile(request: MemberRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Profile saved."))
+        response = redirect("workspaces:profile")
+        return response
+    return render(request, "workspaces/profile.html", {"form": form})
