@@ -1,0 +1,90 @@
+"""Products the workspace sells, with their price and how they are billed."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dealdesk.lib.pricing import Interval, Recurrence
+from dealdesk.workspaces.models import ScopedQuerySet, WorkspaceScoped
+
+
+class Billing(models.TextChoices):
+    ONE_TIME = "one_time", _("One-time")
+    RECURRING = "recurring", _("Recurring")
+
+
+class IntervalChoice(models.TextChoices):
+    DAY = Interval.DAY.value, _("Day")
+    WEEK = Interval.WEEK.value, _("Week")
+    MONTH = Interval.MONTH.value, _("Month")
+    YEAR = Interval.YEAR.value, _("Year")
+
+
+class ProductQuerySet(ScopedQuerySet["Product"]):
+    def active(self) -> ProductQuerySet:
+        return self.filter(archived_at__isnull=True)
+
+
+class Product(WorkspaceScoped):
+    name = models.CharField(_("name"), max_length=200)
+    sku = models.CharField(_("SKU"), max_length=64, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    unit_amount_minor = models.BigIntegerField(_("unit price"))
+    currency = models.CharField(_("currency"), max_length=3)
+    billing = models.CharField(
+        _("billing"), max_length=16, choices=Billing.choices, default=Billing.ONE_TIME
+    )
+    recurring_interval = models.CharField(
+        _("billing interval"), max_length=8, choices=IntervalChoice.choices, blank=True
+    )
+    recurring_interval_count = models.PositiveSmallIntegerField(
+        _("interval count"), null=True, blank=True
+    )
+    tax_rate_bp = models.PositiveIntegerField(_("tax rate"), default=0)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "sku"],
+                condition=~Q(sku=""),
+                name="product_sku_unique_in_workspace",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_amount_minor__gte=0), name="product_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_rate_bp__lte=10000), name="product_tax_rate_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(billing="one_time", recurring_interval="", recurring_interval_count=None)
+                    | (
+                        Q(billing="recurring", recurring_interval_count__gte=1)
+                        & ~Q(recurring_interval="")
+                    )
+                ),
+                name="product_billing_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def recurrence(self) -> Recurrence | None:
+        if self.billing != Billing.RECURRING:
+            return None
+        return Recurrence(Interval(self.recurring_interval), self.recurring_interval_count or 1)

@@ -1,0 +1,27 @@
+from decimal import Decimal
+
+from babel.numbers import format_percent
+from django import template
+from django.utils import translation
+
+from dealdesk.lib.money import format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(amount_minor: int | None, currency: str) -> str:
+    """``{{ line.unit_amount_minor|money:deal.currency }}`` in the active language."""
+    if amount_minor is None:
+        return ""
+    return format_money(amount_minor, currency, translation.get_language() or "en")
+
+
+@register.filter
+def percent_bp(basis_points: int | None) -> str:
+    """``{{ 1950|percent_bp }}`` → "19.5 %" in the active language."""
+    if basis_points is None:
+        return ""
+    return format_percent(
+        Decimal(basis_points) / 10000, format="#,##0.##%", locale=translation.get_language() or "en"
+    )
