@@ -94,6 +94,30 @@ def mallory_client(mallory: User) -> Client:
 
 
 @pytest.fixture(scope="session")
+def _sandbox_server() -> Iterator[Any]:
+    """One local Stripe sandbox for the test session, on a free loopback port."""
+    from stripe_sandbox.testing import SandboxThread
+
+    with SandboxThread() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def stripe_sandbox(_sandbox_server: Any, settings: Any) -> Any:
+    """The app talks to a freshly reset sandbox: real HTTP through the official library."""
+    sandbox = _sandbox_server
+    sandbox.reset()
+    settings.STRIPE_API_BASE = sandbox.url
+    settings.STRIPE_CONNECT_BASE = sandbox.url
+    settings.STRIPE_JS_URL = f"{sandbox.url}/v3/"
+    settings.STRIPE_DASHBOARD_URL = f"{sandbox.url}/dashboard"
+    settings.STRIPE_SECRET_KEY = sandbox.config.platform_secret_key
+    settings.STRIPE_PUBLISHABLE_KEY = sandbox.config.platform_publishable_key
+    settings.STRIPE_CLIENT_ID = sandbox.config.client_id
+    return sandbox
+
+
+@pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     """A headless Debian Chromium driven by Playwright (its own browser download is unused)."""
     from playwright.sync_api import sync_playwright

@@ -7,10 +7,14 @@ PY=.venv/bin/python
 mkdir -p var
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-if port_busy 8000; then
-  echo "Port 8000 on 127.0.0.1 is already in use: stop whatever runs there and try again." >&2
-  exit 1
-fi
+ports=(8000)
+[ -n "${STRIPE_SECRET_KEY:-}" ] || ports+=(12111)  # with real Stripe keys there is no sandbox
+for port in "${ports[@]}"; do
+  if port_busy "$port"; then
+    echo "Port $port on 127.0.0.1 is already in use: stop whatever runs there and try again." >&2
+    exit 1
+  fi
+done
 
 $PY manage.py migrate --no-input -v 0
 $PY manage.py load_demo
@@ -18,6 +22,20 @@ $PY manage.py load_demo
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
+
+# The local Stripe sandbox stands in for Stripe: Connect OAuth, payments, webhooks.
+# Its state survives restarts in var/stripe-sandbox.json; events go to the app's webhook.
+if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
+  webhook_secret=$(DJANGO_SETTINGS_MODULE=dealdesk.settings $PY -c \
+    'from django.conf import settings; print(settings.STRIPE_WEBHOOK_SECRET)')
+  $PY -m stripe_sandbox --port 12111 --snapshot var/stripe-sandbox.json \
+    --webhook http://127.0.0.1:8000/stripe/webhook/ --webhook-secret "$webhook_secret" \
+    >var/stripe-sandbox.log 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 50); do port_busy 12111 && break; sleep 0.2; done
+  port_busy 12111 || { echo "The Stripe sandbox did not start; see var/stripe-sandbox.log" >&2; exit 1; }
+  echo "Stripe sandbox (offline stand-in for Stripe) at http://127.0.0.1:12111/dashboard"
+fi
 
 $PY manage.py db_worker --interval 1 >var/worker.log 2>&1 &
 pids+=($!)

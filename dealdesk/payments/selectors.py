@@ -1,0 +1,57 @@
+"""Reads about the workspace's payment setup, for the quote wizard and pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from dealdesk.payments.models import ConnectionStatus, StripeConnection
+from dealdesk.workspaces.models import Workspace
+
+
+@dataclass(frozen=True)
+class PaymentReadiness:
+    """Whether quotes of a workspace can take payments now, and if not, why (R2, R4, R7)."""
+
+    connection: StripeConnection | None
+    can_accept_payments: bool
+    reason: str
+
+
+def stripe_connection(workspace: Workspace) -> StripeConnection | None:
+    """The workspace's current Stripe connection, if it has one."""
+    return (
+        StripeConnection.objects.for_workspace(workspace)
+        .filter(status=ConnectionStatus.CONNECTED)
+        .first()
+    )
+
+
+def payment_readiness(workspace: Workspace) -> PaymentReadiness:
+    connection = stripe_connection(workspace)
+    if connection is None:
+        return PaymentReadiness(
+            None,
+            False,
+            _("Connect your Stripe account in Settings → Integrations to take payments."),
+        )
+    if not connection.charges_enabled:
+        return PaymentReadiness(
+            connection,
+            False,
+            _(
+                "Stripe needs more information before this account can accept payments. "
+                "Finish the account setup in Stripe, then re-check in Settings → Integrations."
+            ),
+        )
+    return PaymentReadiness(connection, True, "")
+
+
+def recent_connections(workspace: Workspace, limit: int = 5) -> list[StripeConnection]:
+    """Earlier connections, newest first, for the integrations page's history."""
+    return list(
+        StripeConnection.objects.for_workspace(workspace)
+        .exclude(status=ConnectionStatus.CONNECTED)
+        .order_by("-connected_at")[:limit]
+    )

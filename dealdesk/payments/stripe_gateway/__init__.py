@@ -1,0 +1,36 @@
+"""The only package that imports ``stripe``. Everything else calls these functions."""
+
+from dealdesk.payments.stripe_gateway.connect import (
+    AccountStatus,
+    ConnectedAccount,
+    account_status,
+    authorize_url,
+    dashboard_url,
+    deauthorize,
+    exchange_code,
+    status_from_account,
+)
+from dealdesk.payments.stripe_gateway.errors import (
+    AccountNotConnected,
+    StripeGatewayError,
+    StripeRefused,
+    StripeUnavailable,
+)
+from dealdesk.payments.stripe_gateway.webhooks import InvalidSignature, verified_event
+
+__all__ = [
+    "AccountNotConnected",
+    "AccountStatus",
+    "ConnectedAccount",
+    "InvalidSignature",
+    "StripeGatewayError",
+    "StripeRefused",
+    "StripeUnavailable",
+    "account_status",
+    "authorize_url",
+    "dashboard_url",
+    "deauthorize",
+    "exchange_code",
+    "status_from_account",
+    "verified_event",
+]
