@@ -41,6 +41,12 @@ def _tasks_run_in_process(settings: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Named actors get passwords; a cheap hasher keeps tests fast (never used outside tests)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def acme(db: None) -> Workspace:
     return WorkspaceFactory.create(name="Acme GmbH")
