@@ -1,0 +1,1 @@
+"""API resources; each module exports its ROUTES (assembled in `stripe_sandbox.api`)."""
