@@ -43,7 +43,7 @@ test: system-test lint
 	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest
 
 messages: install
-	$(PY) manage.py makemessages --locale de --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	$(PY) manage.py makemessages --locale de --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'stripe_sandbox/*'
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var/static

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from dealdesk.payments.models import ConnectionStatus, StripeConnection
-from dealdesk.workspaces.models import Workspace
+from dealdesk.workspaces.models import AuditEntry, Workspace
 
 
 @dataclass(frozen=True)
@@ -54,4 +54,13 @@ def recent_connections(workspace: Workspace, limit: int = 5) -> list[StripeConne
         StripeConnection.objects.for_workspace(workspace)
         .exclude(status=ConnectionStatus.CONNECTED)
         .order_by("-connected_at")[:limit]
+    )
+
+
+def stripe_activity(workspace: Workspace, limit: int = 10) -> list[AuditEntry]:
+    """Who connected, re-checked or disconnected Stripe, and what Stripe did on its own."""
+    return list(
+        AuditEntry.objects.filter(workspace=workspace, action__startswith="stripe.")
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:limit]
     )

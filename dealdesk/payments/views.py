@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dealdesk.payments import services
 from dealdesk.payments import stripe_gateway as gateway
-from dealdesk.payments.selectors import payment_readiness, recent_connections
+from dealdesk.payments.selectors import payment_readiness, recent_connections, stripe_activity
 from dealdesk.payments.tasks import process_webhook_event
 from dealdesk.payments.webhooks import webhook_store
 from dealdesk.workspaces.access import MemberRequest, admin_required, member_required
@@ -25,6 +25,7 @@ def integrations(request: MemberRequest) -> HttpResponse:
             "readiness": readiness,
             "connection": connection,
             "history": recent_connections(request.workspace),
+            "activity": stripe_activity(request.workspace),
             "dashboard_url": (
                 gateway.dashboard_url(
                     account_id=connection.account_id, livemode=connection.livemode
