@@ -5,6 +5,7 @@ from __future__ import annotations
 from stripe_sandbox.resources import (
     accounts,
     catalog,
+    charges,
     customers,
     events_api,
     invoices,
@@ -22,6 +23,7 @@ ROUTES: list[Route] = [
     *catalog.ROUTES,
     *payment_methods.ROUTES,
     *payment_intents.ROUTES,
+    *charges.ROUTES,
     *setup_intents.ROUTES,
     *refunds.ROUTES,
     *subscriptions.ROUTES,

@@ -16,10 +16,10 @@ from stripe_sandbox.context import Ctx
 from stripe_sandbox.errors import StripeApiError
 from stripe_sandbox.events import changed
 from stripe_sandbox.ids import new_id
-from stripe_sandbox.money import format_amount
-from stripe_sandbox.render import INCLUDABLE, PRESENTERS, list_object, present, public
+from stripe_sandbox.money import charge_amount_problem, format_amount
+from stripe_sandbox.render import present
 from stripe_sandbox.resources import payment_intents
-from stripe_sandbox.store import State, StripeObject
+from stripe_sandbox.store import StripeObject
 
 # An unpaid first invoice expires the subscription after this long.
 INCOMPLETE_EXPIRY_SECONDS = 23 * 3600
@@ -192,8 +192,13 @@ def new_invoice(
         "attempt_count": 0,
         "attempted": False,
         "auto_advance": True,
-        "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None,
-                          "provider": None, "status": None},
+        "automatic_tax": {
+            "disabled_reason": None,
+            "enabled": False,
+            "liability": None,
+            "provider": None,
+            "status": None,
+        },
         "automatically_finalizes_at": None,
         "billing_reason": billing_reason,
         "collection_method": sub["collection_method"],
@@ -224,8 +229,13 @@ def new_invoice(
         "issuer": {"type": "self"},
         "last_finalization_error": None,
         "latest_revision": None,
-        "lines": {"object": "list", "data": lines, "has_more": False,
-                  "total_count": len(lines), "url": f"/v1/invoices/{invoice_id}/lines"},
+        "lines": {
+            "object": "list",
+            "data": lines,
+            "has_more": False,
+            "total_count": len(lines),
+            "url": f"/v1/invoices/{invoice_id}/lines",
+        },
         "livemode": False,
         "metadata": {},
         "next_payment_attempt": None,
@@ -236,8 +246,11 @@ def new_invoice(
             "subscription_details": {"metadata": dict(sub["metadata"]), "subscription": sub["id"]},
             "type": "subscription_details",
         },
-        "payment_settings": {"default_mandate": None, "payment_method_options": None,
-                             "payment_method_types": None},
+        "payment_settings": {
+            "default_mandate": None,
+            "payment_method_options": None,
+            "payment_method_types": None,
+        },
         "period_end": period[1],
         "period_start": period[0],
         "post_payment_credit_notes_amount": 0,
@@ -249,8 +262,12 @@ def new_invoice(
         "starting_balance": 0,
         "statement_descriptor": None,
         "status": "draft",
-        "status_transitions": {"finalized_at": None, "marked_uncollectible_at": None,
-                               "paid_at": None, "voided_at": None},
+        "status_transitions": {
+            "finalized_at": None,
+            "marked_uncollectible_at": None,
+            "paid_at": None,
+            "voided_at": None,
+        },
         "subtotal": total,
         "subtotal_excluding_tax": total,
         "test_clock": None,
@@ -262,7 +279,7 @@ def new_invoice(
         "total_taxes": [],
         "webhooks_delivered_at": now,
         "_payment_intent": None,
-    }  # fmt: skip
+    }
     ctx.add(invoice)
     ctx.emit("invoice.created", invoice)
     return invoice
@@ -282,7 +299,11 @@ def finalize(ctx: Ctx, invoice: StripeObject, customer: StripeObject, pi_descrip
         }
     )
     invoice["status_transitions"]["finalized_at"] = now
-    if invoice["amount_due"] == 0:
+    amount = invoice["amount_due"]
+    if amount == 0 or charge_amount_problem(amount, invoice["currency"]):
+        # Below Stripe's minimum charge the invoice is marked paid and the amount
+        # is carried to the customer's balance for the next invoice.
+        customer["balance"] += amount
         ctx.emit("invoice.finalized", invoice)
         _mark_paid(ctx, invoice, None)
         return
@@ -420,66 +441,8 @@ def on_payment_failed(ctx: Ctx, pi: StripeObject, pm: StripeObject) -> None:
         ctx.emit("customer.subscription.updated", sub, changed(before, present(ctx.state, sub)))
 
 
-payment_intents.ON_SUCCEEDED.append(on_payment_succeeded)
-payment_intents.ON_FAILED.append(on_payment_failed)
-
-
-# -- rendering --------------------------------------------------------------
-
-
-def _present_subscription(state: State, sub: StripeObject) -> StripeObject:
-    out = public(sub)
-    items = [state.objects[item_id] for item_id in sub["_items"]]
-    out["items"] = list_object(state, items, f"/v1/subscription_items?subscription={sub['id']}")
-    return out
-
-
-def _present_item(state: State, item: StripeObject) -> StripeObject:
-    out = public(item)
-    price = state.objects[item["_price"]]
-    out["price"] = public(price)
-    out["plan"] = _plan(price)
-    return out
-
-
-def _plan(price: StripeObject) -> StripeObject:
-    """The legacy `plan` view of a recurring price, still sent on subscription items."""
-    recurring = price["recurring"] or {}
-    return {
-        "id": price["id"],
-        "object": "plan",
-        "active": price["active"],
-        "amount": price["unit_amount"],
-        "amount_decimal": price["unit_amount_decimal"],
-        "billing_scheme": price["billing_scheme"],
-        "created": price["created"],
-        "currency": price["currency"],
-        "interval": recurring.get("interval"),
-        "interval_count": recurring.get("interval_count"),
-        "livemode": False,
-        "metadata": price["metadata"],
-        "meter": None,
-        "nickname": price["nickname"],
-        "product": price["product"],
-        "tiers_mode": None,
-        "transform_usage": None,
-        "trial_period_days": None,
-        "usage_type": recurring.get("usage_type", "licensed"),
-    }
-
-
-def _confirmation_secret(state: State, invoice: StripeObject) -> Any:
-    pi_id = invoice.get("_payment_intent")
-    if not pi_id:
-        return None
-    return {"client_secret": state.objects[pi_id]["client_secret"], "type": "payment_intent"}
-
-
-def _payments(state: State, invoice: StripeObject) -> Any:
-    payments = [state.objects[p] for p in invoice.get("_payments", [])]
-    return list_object(state, payments, f"/v1/invoice_payments?invoice={invoice['id']}")
-
-
-PRESENTERS["subscription"] = _present_subscription
-PRESENTERS["subscription_item"] = _present_item
-INCLUDABLE["invoice"] = {"confirmation_secret": _confirmation_secret, "payments": _payments}
+def install() -> None:
+    """Settle invoices when their PaymentIntents settle (safe to call twice)."""
+    if on_payment_succeeded not in payment_intents.ON_SUCCEEDED:
+        payment_intents.ON_SUCCEEDED.append(on_payment_succeeded)
+        payment_intents.ON_FAILED.append(on_payment_failed)

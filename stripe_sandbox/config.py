@@ -29,9 +29,11 @@ class SandboxConfig:
     redirect_uris: list[str] = field(default_factory=list)
     webhook_url: str | None = None
     webhook_secret: str | None = None
-    # Failed deliveries are retried after base, 2 * base, 4 * base ... seconds.
+    # Failed deliveries are retried after base, 2 * base, 4 * base ... seconds (at
+    # most an hour apart) for three days, like Stripe.
     webhook_retry_base: float = 1.0
-    webhook_max_attempts: int = 8
+    webhook_retry_cap: float = 3600.0
+    webhook_retry_window: float = 3 * 86400.0
     webhook_timeout: float = 10.0
     # Background tick: renewals, expiry, snapshot saving.
     tick_seconds: float = 1.0

@@ -75,43 +75,79 @@ def _money(amount: int, currency: str) -> str:
 async def dashboard(request: web.Request) -> web.Response:
     state = request.app[SANDBOX].state
     payments = [
-        [_when(p["created"]), _code(p["_account"]), _code(p["id"]),
-         _money(p["amount"], p["currency"]), _status(p["status"]),
-         escape((p["last_payment_error"] or {}).get("decline_code") or ""),
-         escape(p["description"] or "")]
+        [
+            _when(p["created"]),
+            _code(p["_account"]),
+            _code(p["id"]),
+            _money(p["amount"], p["currency"]),
+            _status(p["status"]),
+            escape((p["last_payment_error"] or {}).get("decline_code") or ""),
+            escape(p["description"] or ""),
+        ]
         for p in _newest(state, "payment_intent")
-    ]  # fmt: skip
+    ]
     subscriptions = [
-        [_when(s["created"]), _code(s["_account"]), _code(s["id"]), _code(s["customer"]),
-         _status(s["status"]), _when(state.objects[s["_items"][0]]["current_period_end"]),
-         _when(s["cancel_at"])]
+        [
+            _when(s["created"]),
+            _code(s["_account"]),
+            _code(s["id"]),
+            _code(s["customer"]),
+            _status(s["status"]),
+            _when(state.objects[s["_items"][0]]["current_period_end"]),
+            _when(s["cancel_at"]),
+        ]
         for s in _newest(state, "subscription")
-    ]  # fmt: skip
+    ]
     invoices = [
-        [_when(i["created"]), _code(i["_account"]), _code(i["number"] or i["id"]),
-         escape(i["billing_reason"] or ""), _money(i["total"], i["currency"]),
-         _status(i["status"])]
+        [
+            _when(i["created"]),
+            _code(i["_account"]),
+            _code(i["number"] or i["id"]),
+            escape(i["billing_reason"] or ""),
+            _money(i["total"], i["currency"]),
+            _status(i["status"]),
+        ]
         for i in _newest(state, "invoice")
-    ]  # fmt: skip
+    ]
     refunds = [
-        [_when(r["created"]), _code(r["_account"]), _code(r["charge"]),
-         _money(r["amount"], r["currency"]), _status(r["status"])]
+        [
+            _when(r["created"]),
+            _code(r["_account"]),
+            _code(r["charge"]),
+            _money(r["amount"], r["currency"]),
+            _status(r["status"]),
+        ]
         for r in _newest(state, "refund")
-    ]  # fmt: skip
+    ]
     deliveries: dict[str, list[str]] = {}
     for delivery in state.deliveries.values():
         deliveries.setdefault(delivery["event"], []).append(delivery["status"])
     events = [
-        [_when(e["created"]), _code(e.get("account") or "platform"), escape(e["type"]),
-         _code(e["id"]), " ".join(_status(s) for s in deliveries.get(e["id"], [])) or "—"]
+        [
+            _when(e["created"]),
+            _code(e.get("account") or "platform"),
+            escape(e["type"]),
+            _code(e["id"]),
+            " ".join(_status(s) for s in deliveries.get(e["id"], [])) or "—",
+        ]
         for e in _newest(state, "event")
-    ]  # fmt: skip
+    ]
     endpoints = [
-        [_code(w["_account"]), escape(w["url"]), escape(", ".join(w["enabled_events"])),
-         escape("all accounts (CLI)" if w["_listen_all"] else "connect" if w["_connect"]
-                else "account"), _status(w["status"])]
+        [
+            _code(w["_account"]),
+            escape(w["url"]),
+            escape(", ".join(w["enabled_events"])),
+            escape(
+                "all accounts (CLI)"
+                if w["_listen_all"]
+                else "connect"
+                if w["_connect"]
+                else "account"
+            ),
+            _status(w["status"]),
+        ]
         for w in state.every("webhook_endpoint")
-    ]  # fmt: skip
+    ]
     clock_forms = "".join(
         f"<form method='post' action='/_sandbox/clock/advance' style='display:inline'>"
         f"<input type='hidden' name='return_to' value='/'>"
@@ -184,10 +220,13 @@ async def hosted_invoice(request: web.Request) -> web.Response:
     if invoice is None or invoice.get("object") != "invoice":
         return page("Invoice", "<div class='card'>No such invoice.</div>", status=404)
     lines = [
-        [escape(line["description"] or ""), str(line["quantity"]),
-         _money(line["amount"], line["currency"])]
+        [
+            escape(line["description"] or ""),
+            str(line["quantity"]),
+            _money(line["amount"], line["currency"]),
+        ]
         for line in invoice["lines"]["data"]
-    ]  # fmt: skip
+    ]
     body = f"""
 <div class='card narrow'><h2>Invoice {escape(invoice["number"] or invoice["id"])}</h2>
 <p>{escape(invoice["account_name"] or "")} {_status(invoice["status"])}</p>

@@ -26,11 +26,31 @@ THREE_DECIMAL = frozenset(["bhd", "jod", "kwd", "omr", "tnd"])
 
 # Minimum charge amounts in the smallest unit (Stripe's documented minimums).
 MINIMUM_CHARGE = {
-    "usd": 50, "eur": 50, "gbp": 30, "jpy": 50, "aud": 50, "cad": 50, "chf": 50,
-    "dkk": 250, "nok": 300, "sek": 300, "pln": 200, "czk": 1500, "huf": 17500,
-    "hkd": 400, "sgd": 50, "nzd": 50, "mxn": 1000, "brl": 50, "inr": 50, "ron": 200,
-    "bgn": 100, "aed": 200, "thb": 1000, "myr": 200,
-}  # fmt: skip
+    "usd": 50,
+    "eur": 50,
+    "gbp": 30,
+    "jpy": 50,
+    "aud": 50,
+    "cad": 50,
+    "chf": 50,
+    "dkk": 250,
+    "nok": 300,
+    "sek": 300,
+    "pln": 200,
+    "czk": 1500,
+    "huf": 17500,
+    "hkd": 400,
+    "sgd": 50,
+    "nzd": 50,
+    "mxn": 1000,
+    "brl": 50,
+    "inr": 50,
+    "ron": 200,
+    "bgn": 100,
+    "aed": 200,
+    "thb": 1000,
+    "myr": 200,
+}
 
 
 def exponent(currency: str) -> int:

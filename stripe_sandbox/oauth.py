@@ -52,8 +52,12 @@ async def authorize_page(request: web.Request) -> web.StreamResponse:
         params = _oauth_schema("OAuthAuthorizeUrlParams").coerce_fields(formdata.decode(query), "")
         redirect_uri = _check_authorize(sandbox, params)
     except (InvalidRequestError, OAuthError) as exc:
-        return page("Stripe sandbox: cannot connect", f"<div class='card narrow'><h2>Something "
-                    f"went wrong</h2><p>{escape(str(exc))}</p></div>", status=400)  # fmt: skip
+        return page(
+            "Stripe sandbox: cannot connect",
+            f"<div class='card narrow'><h2>Something "
+            f"went wrong</h2><p>{escape(str(exc))}</p></div>",
+            status=400,
+        )
     user = params.get("stripe_user") or {}
     choices = "".join(
         f"<label><input type='radio' name='account' value='{escape(a['id'])}'"
@@ -119,9 +123,12 @@ async def authorize_decision(request: web.Request) -> web.StreamResponse:
     if form.get("decision") != "allow":
         target = _with_query(
             redirect_uri,
-            {"error": "access_denied", "error_description": "The user denied your request",
-             **state_param},
-        )  # fmt: skip
+            {
+                "error": "access_denied",
+                "error_description": "The user denied your request",
+                **state_param,
+            },
+        )
         raise web.HTTPFound(target)
     state = sandbox.state
     choice = str(form.get("account", "new"))

@@ -9,6 +9,7 @@ import time
 
 from aiohttp import web
 
+from stripe_sandbox import billing, billing_views
 from stripe_sandbox.config import SandboxConfig
 from stripe_sandbox.renewals import process_due
 from stripe_sandbox.seed import seed
@@ -23,6 +24,8 @@ IDEMPOTENCY_TTL = 24 * 3600
 
 class Sandbox:
     def __init__(self, config: SandboxConfig) -> None:
+        billing.install()
+        billing_views.install()
         self.config = config
         state = read_snapshot(config.snapshot) if config.snapshot else None
         if state is None:

@@ -152,8 +152,9 @@ def _api_handler(route: Route) -> Callable[[web.Request], Awaitable[web.Response
         ctx = Ctx(sandbox.state, sandbox.config, account, kind, request_id, idempotency_key)
         try:
             result = route.handler(ctx, params, dict(request.match_info))
-            body = expand(sandbox.state, account, present(sandbox.state, result),
-                          params.get("expand", []))  # fmt: skip
+            body = expand(
+                sandbox.state, account, present(sandbox.state, result), params.get("expand", [])
+            )
             status = 200
         except StripeApiError as exc:
             body, status = _with_request_log(exc.body(), request_id), exc.status
@@ -164,7 +165,8 @@ def _api_handler(route: Route) -> Callable[[web.Request], Awaitable[web.Response
                 "body": body,
                 "created": sandbox.state.now(),
             }
-        sandbox.state.touch()
+        if request.method != "GET":
+            sandbox.state.touch()
         return _json_response(body, status, headers)
 
     return handle

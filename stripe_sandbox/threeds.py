@@ -77,9 +77,12 @@ async def challenge_result(request: web.Request) -> web.StreamResponse:
 async def preflight(request: web.Request) -> web.Response:
     return web.Response(
         status=204,
-        headers={**CORS, "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
-                 "Access-Control-Allow-Headers": "Content-Type, Accept"},
-    )  # fmt: skip
+        headers={
+            **CORS,
+            "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type, Accept",
+        },
+    )
 
 
 def routes() -> list[web.RouteDef]:

@@ -84,6 +84,7 @@ class WebhookDispatcher:
                 "url": endpoint["url"],
                 "attempts": 0,
                 "status": "pending",
+                "created": time.time(),
                 "next_attempt_at": time.time(),
                 "last_status": None,
                 "last_error": None,
@@ -178,11 +179,17 @@ class WebhookDispatcher:
             delivery["last_error"] = f"{type(exc).__name__}: {exc}"
         if ok:
             delivery["status"] = "succeeded"
-        elif delivery["attempts"] >= self.config.webhook_max_attempts:
-            delivery["status"] = "failed"
-            log.warning("webhook %s to %s failed for good", event["id"], endpoint["url"])
         else:
-            backoff = self.config.webhook_retry_base * 2 ** (delivery["attempts"] - 1)
-            delivery["next_attempt_at"] = time.time() + backoff
+            exponent = min(delivery["attempts"] - 1, 30)
+            backoff = min(
+                self.config.webhook_retry_base * 2**exponent, self.config.webhook_retry_cap
+            )
+            next_attempt = time.time() + backoff
+            first_try = delivery.get("created", delivery["next_attempt_at"])
+            if next_attempt - first_try > self.config.webhook_retry_window:
+                delivery["status"] = "failed"
+                log.warning("webhook %s to %s failed for good", event["id"], endpoint["url"])
+            else:
+                delivery["next_attempt_at"] = next_attempt
         if delivery["status"] != "pending":
             event["pending_webhooks"] = max(0, event["pending_webhooks"] - 1)

@@ -18,6 +18,7 @@ from stripe_sandbox.events import changed
 from stripe_sandbox.ids import new_id, random_token
 from stripe_sandbox.render import merge_metadata, paginate, present
 from stripe_sandbox.resources import payment_methods
+from stripe_sandbox.resources.charges import new_charge
 from stripe_sandbox.routing import Route
 from stripe_sandbox.store import StripeObject
 
@@ -267,7 +268,7 @@ def settle(ctx: Ctx, pi: StripeObject, pm: StripeObject) -> StripeObject:
         decline = None
     if decline is not None:
         _fail(ctx, pi, pm, decline)
-    charge = _charge(ctx, pi, pm, None)
+    charge = new_charge(ctx, pi, pm, None)
     pi.update(
         {
             "status": "succeeded",
@@ -289,7 +290,7 @@ def settle(ctx: Ctx, pi: StripeObject, pm: StripeObject) -> StripeObject:
 
 
 def _fail(ctx: Ctx, pi: StripeObject, pm: StripeObject, decline: cards.Decline) -> None:
-    charge = _charge(ctx, pi, pm, decline)
+    charge = new_charge(ctx, pi, pm, decline)
     error = {
         "charge": charge["id"],
         "code": decline.code,
@@ -355,92 +356,6 @@ def complete_authentication(ctx: Ctx, pi: StripeObject, success: bool) -> Stripe
     return pi
 
 
-def _charge(
-    ctx: Ctx, pi: StripeObject, pm: StripeObject, decline: cards.Decline | None
-) -> StripeObject:
-    card = pm["card"]
-    ok = decline is None
-    charge: StripeObject = {
-        "id": new_id("ch"),
-        "object": "charge",
-        "amount": pi["amount"],
-        "amount_captured": pi["amount"] if ok else 0,
-        "amount_refunded": 0,
-        "application": None,
-        "application_fee": None,
-        "application_fee_amount": None,
-        "balance_transaction": new_id("txn") if ok else None,
-        "billing_details": pm["billing_details"],
-        "calculated_statement_descriptor": "SANDBOX",
-        "captured": ok,
-        "created": ctx.now(),
-        "currency": pi["currency"],
-        "customer": pi["customer"],
-        "description": pi["description"],
-        "disputed": False,
-        "failure_balance_transaction": None,
-        "failure_code": decline.code if decline else None,
-        "failure_message": decline.message if decline else None,
-        "fraud_details": {},
-        "livemode": False,
-        "metadata": dict(pi["metadata"]),
-        "on_behalf_of": None,
-        "outcome": _outcome(decline),
-        "paid": ok,
-        "payment_intent": pi["id"],
-        "payment_method": pm["id"],
-        "payment_method_details": {
-            "card": {
-                "amount_authorized": pi["amount"] if ok else None,
-                "brand": card["brand"],
-                "country": card["country"],
-                "exp_month": card["exp_month"],
-                "exp_year": card["exp_year"],
-                "fingerprint": card["fingerprint"],
-                "funding": card["funding"],
-                "last4": card["last4"],
-                "network": card["brand"],
-                "three_d_secure": None,
-            },
-            "type": "card",
-        },
-        "receipt_email": pi["receipt_email"],
-        "receipt_number": None,
-        "receipt_url": None,
-        "refunded": False,
-        "review": None,
-        "shipping": None,
-        "source": None,
-        "source_transfer": None,
-        "statement_descriptor": None,
-        "statement_descriptor_suffix": None,
-        "status": "succeeded" if ok else "failed",
-        "transfer_data": None,
-        "transfer_group": None,
-    }
-    return ctx.add(charge)
-
-
-def _outcome(decline: cards.Decline | None) -> dict[str, Any]:
-    if decline is None:
-        return {
-            "network_status": "approved_by_network",
-            "reason": None,
-            "risk_level": "normal",
-            "risk_score": 32,
-            "seller_message": "Payment complete.",
-            "type": "authorized",
-        }
-    return {
-        "network_status": "declined_by_network",
-        "reason": decline.decline_code,
-        "risk_level": "normal",
-        "risk_score": 32,
-        "seller_message": "The bank did not return any further details with this decline.",
-        "type": "issuer_declined",
-    }
-
-
 def cancel(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObject:
     pi = ctx.get(ids["intent"], "payment_intent", "intent")
     if pi["status"] not in (*CONFIRMABLE, "requires_capture"):
@@ -471,19 +386,6 @@ def list_intents(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> Strip
     return paginate(items, params, "/v1/payment_intents")
 
 
-def retrieve_charge(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObject:
-    return ctx.get(ids["charge"], "charge", "charge")
-
-
-def list_charges(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObject:
-    items = ctx.state.all_of(ctx.account, "charge")
-    for key in ("customer", "payment_intent"):
-        if value := params.get(key):
-            items = (c for c in items if c[key] == value)
-            items = list(items)
-    return paginate(items, params, "/v1/charges")
-
-
 ROUTES = [
     Route("get", "/v1/payment_intents", "PaymentIntentListParams", list_intents),
     Route("post", "/v1/payment_intents", "PaymentIntentCreateParams", create),
@@ -503,6 +405,4 @@ ROUTES = [
         publishable=True,
     ),
     Route("post", "/v1/payment_intents/{intent}/cancel", "PaymentIntentCancelParams", cancel),
-    Route("get", "/v1/charges", "ChargeListParams", list_charges),
-    Route("get", "/v1/charges/{charge}", "ChargeRetrieveParams", retrieve_charge),
 ]

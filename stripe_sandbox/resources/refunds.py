@@ -58,8 +58,11 @@ def create(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObjec
         "created": ctx.now(),
         "currency": charge["currency"],
         "destination_details": {
-            "card": {"reference_status": "pending", "reference_type": "acquirer_reference_number",
-                     "type": "refund"},
+            "card": {
+                "reference_status": "pending",
+                "reference_type": "acquirer_reference_number",
+                "type": "refund",
+            },
             "type": "card",
         },
         "metadata": merge_metadata({}, params.get("metadata", {})),
@@ -69,7 +72,7 @@ def create(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObjec
         "source_transfer_reversal": None,
         "status": "succeeded",
         "transfer_reversal": None,
-    }  # fmt: skip
+    }
     ctx.add(refund)
     previous = {"amount_refunded": charge["amount_refunded"], "refunded": charge["refunded"]}
     charge["amount_refunded"] += amount

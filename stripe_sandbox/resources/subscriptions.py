@@ -19,11 +19,22 @@ from stripe_sandbox.store import StripeObject
 MAX_ITEMS = 20
 ENDED = ("canceled", "incomplete_expired")
 UNSUPPORTED_ON_CREATE = {
-    "trial_end", "trial_period_days", "trial_from_plan", "trial_settings", "discounts",
-    "backdate_start_date", "billing_cycle_anchor_config", "pending_invoice_item_interval",
-    "billing_thresholds", "transfer_data", "application_fee_percent", "billing_schedules",
-    "default_tax_rates", "automatic_tax", "on_behalf_of",
-}  # fmt: skip
+    "trial_end",
+    "trial_period_days",
+    "trial_from_plan",
+    "trial_settings",
+    "discounts",
+    "backdate_start_date",
+    "billing_cycle_anchor_config",
+    "pending_invoice_item_interval",
+    "billing_thresholds",
+    "transfer_data",
+    "application_fee_percent",
+    "billing_schedules",
+    "default_tax_rates",
+    "automatic_tax",
+    "on_behalf_of",
+}
 
 
 def _resolve_price(ctx: Ctx, spec: dict[str, Any], param: str, recurring: bool) -> StripeObject:
@@ -98,8 +109,11 @@ def create(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObjec
         "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
         "billing_cycle_anchor": now,
         "billing_cycle_anchor_config": None,
-        "billing_mode": {"flexible": None, "type": (params.get("billing_mode") or {}).get(
-            "type", "classic"), "updated_at": None},
+        "billing_mode": {
+            "flexible": None,
+            "type": (params.get("billing_mode") or {}).get("type", "classic"),
+            "updated_at": None,
+        },
         "billing_thresholds": None,
         "cancel_at": None,
         "cancel_at_period_end": False,
@@ -145,14 +159,15 @@ def create(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObjec
         "_interval": [recurring["interval"], recurring["interval_count"]],
         "_period_index": 0,
         "_items": [],
-    }  # fmt: skip
+    }
     period = billing.current_period(sub)
     ctx.add(sub)
     _set_cancel_at(sub, cancel_at, period)
     for spec, price in zip(item_specs, prices, strict=True):
         sub["_items"].append(_new_item(ctx, sub, spec, price, period)["id"])
-    ctx.emit("customer.subscription.created", sub)
     invoice = _first_invoice(ctx, sub, customer, extra_specs, extras, period)
+    # Emitted once `latest_invoice` is set, as Stripe's event carries it.
+    ctx.emit("customer.subscription.created", sub)
     _collect_first_payment(ctx, sub, customer, invoice, params)
     return sub
 
@@ -337,9 +352,19 @@ def update(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObjec
         raise InvalidRequestError(
             "A canceled subscription can only update its cancellation_details and metadata.",
         )
-    handled = {"cancel_at", "cancel_at_period_end", "metadata", "description", "expand",
-               "cancellation_details", "default_payment_method", "payment_settings",
-               "proration_behavior", "payment_behavior", "off_session"}  # fmt: skip
+    handled = {
+        "cancel_at",
+        "cancel_at_period_end",
+        "metadata",
+        "description",
+        "expand",
+        "cancellation_details",
+        "default_payment_method",
+        "payment_settings",
+        "proration_behavior",
+        "payment_behavior",
+        "off_session",
+    }
     refuse_unsupported(params, set(params) - handled, "subscription updates")
     period = billing.current_period(sub)
     if "cancel_at" in params:

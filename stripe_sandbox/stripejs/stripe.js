@@ -5,7 +5,8 @@
  * page uses: Stripe(pk, {stripeAccount, locale}), elements({clientSecret,
  * appearance}), elements.create('payment').mount(), element.on('change'),
  * elements.submit(), stripe.confirmPayment / confirmSetup (with a 3-D Secure
- * challenge dialog) and retrievePaymentIntent / retrieveSetupIntent.
+ * challenge dialog), handleNextAction and retrievePaymentIntent /
+ * retrieveSetupIntent.
  *
  * Unlike real Stripe.js the card form is rendered in the page itself (no
  * iframe), with labelled inputs, so browser tests can fill it directly.
@@ -166,6 +167,26 @@
           out.error = result.body.error;
         }
         return out;
+      });
+  };
+
+  // For intents confirmed on the server that came back with `requires_action`.
+  Stripe.prototype.handleNextAction = function (options) {
+    var self = this;
+    var clientSecret = (options || {}).clientSecret;
+    var setup = String(clientSecret).indexOf('seti_') === 0;
+    var kind = setup
+      ? { collection: 'setup_intents', resultKey: 'setupIntent', errorKey: 'last_setup_error' }
+      : { collection: 'payment_intents', resultKey: 'paymentIntent',
+          errorKey: 'last_payment_error' };
+    var id = intentIdFromSecret(clientSecret);
+    return this._request('GET', '/v1/' + kind.collection + '/' + id,
+                         { client_secret: clientSecret })
+      .then(function (result) {
+        if (!result.ok) {
+          return { error: result.body.error };
+        }
+        return self._afterConfirm(result.body, clientSecret, kind);
       });
   };
 

@@ -126,9 +126,13 @@ def test_unknown_nested_parameter_names_its_path(northwind: stripe.StripeClient)
 def test_invalid_enum_value_and_missing_required_param(northwind: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as bad_enum:
         northwind.v1.prices.create(
-            {"product_data": {"name": "X"}, "currency": "usd", "unit_amount": 1,
-             "recurring": {"interval": "fortnight"}}
-        )  # fmt: skip
+            {
+                "product_data": {"name": "X"},
+                "currency": "usd",
+                "unit_amount": 1,
+                "recurring": {"interval": "fortnight"},
+            }
+        )
     assert bad_enum.value.param == "recurring[interval]"
     with pytest.raises(stripe.InvalidRequestError) as missing:
         northwind.v1.payment_intents.create({"currency": "usd"})  # type: ignore[typeddict-item]

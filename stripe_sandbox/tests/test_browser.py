@@ -227,6 +227,43 @@ def test_confirm_setup_saves_the_card(
     assert [pm.card.last4 for pm in saved if pm.card] == ["4242"]
 
 
+NEXT_ACTION_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Auth</title>
+<script src="{sandbox}/v3/"></script></head><body>
+<button id="go" type="button">Authenticate</button><p role="status"></p>
+<script>
+const stripe = Stripe('{pk}', {{stripeAccount: '{account}'}});
+document.getElementById('go').addEventListener('click', async () => {{
+  const result = await stripe.handleNextAction({{clientSecret: '{secret}'}});
+  document.querySelector('[role=status]').textContent =
+    result.error ? 'error ' + result.error.code : 'done ' + result.paymentIntent.status;
+}});
+</script></body></html>"""
+
+
+def test_handle_next_action_after_a_server_side_confirm(
+    sandbox: SandboxThread, pages: PageServer, page: Page, northwind: stripe.StripeClient
+) -> None:
+    intent = northwind.v1.payment_intents.create(
+        {
+            "amount": 4200,
+            "currency": "usd",
+            "payment_method": "pm_card_authenticationRequired",
+            "confirm": True,
+        }
+    )
+    assert intent.status == "requires_action"
+    html = NEXT_ACTION_PAGE.format(
+        sandbox=sandbox.url,
+        pk=sandbox.config.platform_publishable_key,
+        account=DEMO_ACTIVE_ACCOUNT,
+        secret=intent.client_secret,
+    )
+    page.goto(pages.add(f"/next/{intent.id}", html))
+    page.get_by_role("button", name="Authenticate").click()
+    page.get_by_role("dialog").get_by_role("button", name="Complete").click()
+    expect(page.get_by_role("status")).to_have_text("done succeeded")
+
+
 def test_oauth_page_buttons_redirect_back(sandbox: SandboxThread, page: Page) -> None:
     url = sandbox.client().oauth.authorize_url(
         {"scope": "read_write", "state": "st8", "redirect_uri": f"{sandbox.url}/_sandbox/clock"}

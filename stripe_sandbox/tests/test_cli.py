@@ -103,10 +103,21 @@ def test_a_corrupt_snapshot_is_refused_not_overwritten(tmp_path: Path) -> None:
     snapshot = tmp_path / "sandbox.json"
     snapshot.write_text('{"version": 1, "objects": {')
     result = subprocess.run(
-        [sys.executable, "-m", "stripe_sandbox", "--port", str(_free_port()),
-         "--snapshot", str(snapshot)],
-        cwd=ROOT, capture_output=True, text=True, timeout=10, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "stripe_sandbox",
+            "--port",
+            str(_free_port()),
+            "--snapshot",
+            str(snapshot),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
     assert result.returncode == 2
     assert "not a sandbox snapshot" in result.stderr
     assert snapshot.read_text() == '{"version": 1, "objects": {'

@@ -29,9 +29,11 @@ def _pay(
 
 def test_4242_card_succeeds_with_a_charge(northwind: stripe.StripeClient) -> None:
     card = northwind.v1.payment_methods.create(
-        {"type": "card", "card": {"number": "4242424242424242", "exp_month": 12,
-                                  "exp_year": 2040, "cvc": "123"}}
-    )  # fmt: skip
+        {
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvc": "123"},
+        }
+    )
     intent = _pay(northwind, card.id)
     assert intent.status == "succeeded"
     assert intent.amount_received == 2500
@@ -86,9 +88,14 @@ def test_3ds_card_requires_action_then_succeeds_through_the_redirect_page(
         {"type": "card", "card": {"number": "4000002500003155", "exp_month": 1, "exp_year": 2041}}
     )
     intent = northwind.v1.payment_intents.create(
-        {"amount": 5000, "currency": "eur", "payment_method": card.id, "confirm": True,
-         "return_url": "http://127.0.0.1:9/done"}
-    )  # fmt: skip
+        {
+            "amount": 5000,
+            "currency": "eur",
+            "payment_method": card.id,
+            "confirm": True,
+            "return_url": "http://127.0.0.1:9/done",
+        }
+    )
     assert intent.status == "requires_action"
     assert intent.next_action is not None
     assert intent.next_action.type == "redirect_to_url"
@@ -110,9 +117,14 @@ def test_3ds_card_off_session_is_declined_as_authentication_required(
 ) -> None:
     with pytest.raises(stripe.CardError) as declined:
         northwind.v1.payment_intents.create(
-            {"amount": 5000, "currency": "usd", "payment_method": "pm_card_authenticationRequired",
-             "confirm": True, "off_session": True}
-        )  # fmt: skip
+            {
+                "amount": 5000,
+                "currency": "usd",
+                "payment_method": "pm_card_authenticationRequired",
+                "confirm": True,
+                "off_session": True,
+            }
+        )
     assert declined.value.code == "authentication_required"
 
 

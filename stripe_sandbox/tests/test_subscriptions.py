@@ -20,26 +20,38 @@ def _subscribe(
         customer = client.v1.customers.create({"email": "carol@example.com"}).id
     product = client.v1.products.create({"name": "Analytics"})
     monthly = client.v1.prices.create(
-        {"product": product.id, "currency": "usd", "unit_amount": 1500,
-         "recurring": {"interval": "month"}}
-    )  # fmt: skip
+        {
+            "product": product.id,
+            "currency": "usd",
+            "unit_amount": 1500,
+            "recurring": {"interval": "month"},
+        }
+    )
     params: dict[str, Any] = {
         "customer": customer,
         "items": [
             {"price": monthly.id, "quantity": 2},
-            {"price_data": {"product": product.id, "currency": "usd", "unit_amount": 990,
-                            "recurring": {"interval": "month"}}},
+            {
+                "price_data": {
+                    "product": product.id,
+                    "currency": "usd",
+                    "unit_amount": 990,
+                    "recurring": {"interval": "month"},
+                }
+            },
         ],
         "add_invoice_items": [
             {"price_data": {"product": product.id, "currency": "usd", "unit_amount": 5000}},
-            {"price_data": {"product": product.id, "currency": "usd", "unit_amount": 1200},
-             "quantity": 3},
+            {
+                "price_data": {"product": product.id, "currency": "usd", "unit_amount": 1200},
+                "quantity": 3,
+            },
         ],
         "payment_behavior": "default_incomplete",
         "payment_settings": {"save_default_payment_method": "on_subscription"},
         "expand": ["latest_invoice.confirmation_secret"],
         "metadata": {"quote": "Q-9"},
-    }  # fmt: skip
+    }
     params.update(extra)
     return client.v1.subscriptions.create(params)  # type: ignore[arg-type]
 
@@ -109,8 +121,12 @@ def test_paying_the_first_invoice_activates_and_saves_the_card(
     assert payment.status == "paid"
     assert payment.payment.type == "payment_intent"
     events = [e.type for e in northwind.v1.events.list({"limit": 100}).data]
-    for expected in ("invoice.paid", "customer.subscription.created",
-                     "customer.subscription.updated", "payment_intent.succeeded"):  # fmt: skip
+    for expected in (
+        "invoice.paid",
+        "customer.subscription.created",
+        "customer.subscription.updated",
+        "payment_intent.succeeded",
+    ):
         assert expected in events
 
 
@@ -167,8 +183,13 @@ def test_renewal_with_a_failing_card_makes_the_subscription_past_due(
     )
     sub = _subscribe(northwind, customer.id, payment_behavior="allow_incomplete", expand=[])
     assert sub.status == "incomplete"  # the first charge already fails with this card
-    _pay_first_invoice(northwind, northwind.v1.subscriptions.retrieve(
-        sub.id, {"expand": ["latest_invoice.confirmation_secret"]}), "pm_card_visa")  # fmt: skip
+    _pay_first_invoice(
+        northwind,
+        northwind.v1.subscriptions.retrieve(
+            sub.id, {"expand": ["latest_invoice.confirmation_secret"]}
+        ),
+        "pm_card_visa",
+    )
     northwind.v1.subscriptions.update(sub.id, {"default_payment_method": card.id})
     sandbox.advance(32 * DAY)
     late = northwind.v1.subscriptions.retrieve(sub.id, {"expand": ["latest_invoice"]})
@@ -206,14 +227,28 @@ def test_items_must_share_an_interval(northwind: stripe.StripeClient) -> None:
     product = northwind.v1.products.create({"name": "Mixed"})
     with pytest.raises(stripe.InvalidRequestError) as refused:
         northwind.v1.subscriptions.create(
-            {"customer": northwind.v1.customers.create().id,
-             "items": [
-                 {"price_data": {"product": product.id, "currency": "usd", "unit_amount": 100,
-                                 "recurring": {"interval": "month"}}},
-                 {"price_data": {"product": product.id, "currency": "usd", "unit_amount": 100,
-                                 "recurring": {"interval": "year"}}},
-             ]}
-        )  # fmt: skip
+            {
+                "customer": northwind.v1.customers.create().id,
+                "items": [
+                    {
+                        "price_data": {
+                            "product": product.id,
+                            "currency": "usd",
+                            "unit_amount": 100,
+                            "recurring": {"interval": "month"},
+                        }
+                    },
+                    {
+                        "price_data": {
+                            "product": product.id,
+                            "currency": "usd",
+                            "unit_amount": 100,
+                            "recurring": {"interval": "year"},
+                        }
+                    },
+                ],
+            }
+        )
     assert "interval" in str(refused.value)
 
 
@@ -231,13 +266,21 @@ def test_one_time_price_is_refused_as_a_subscription_item(northwind: stripe.Stri
 def test_interval_count_is_capped_at_three_years(northwind: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError):
         northwind.v1.prices.create(
-            {"product_data": {"name": "X"}, "currency": "usd", "unit_amount": 100,
-             "recurring": {"interval": "month", "interval_count": 37}}
-        )  # fmt: skip
+            {
+                "product_data": {"name": "X"},
+                "currency": "usd",
+                "unit_amount": 100,
+                "recurring": {"interval": "month", "interval_count": 37},
+            }
+        )
     quarterly = northwind.v1.prices.create(
-        {"product_data": {"name": "X"}, "currency": "usd", "unit_amount": 100,
-         "recurring": {"interval": "month", "interval_count": 3}}
-    )  # fmt: skip
+        {
+            "product_data": {"name": "X"},
+            "currency": "usd",
+            "unit_amount": 100,
+            "recurring": {"interval": "month", "interval_count": 3},
+        }
+    )
     assert quarterly.recurring is not None and quarterly.recurring.interval_count == 3
 
 
@@ -257,4 +300,31 @@ def test_hosted_invoice_page_shows_the_total(
     assert invoice.hosted_invoice_url is not None
     with urllib.request.urlopen(invoice.hosted_invoice_url, timeout=5) as response:
         html = response.read().decode()
-    assert "Total 136.90 USD" in html
+    assert "Total 125.90 USD" in html
+
+
+def test_saved_default_card_activates_the_subscription_at_once(
+    northwind: stripe.StripeClient,
+) -> None:
+    customer = northwind.v1.customers.create({"email": "erin@example.com"})
+    card = northwind.v1.payment_methods.attach("pm_card_visa", {"customer": customer.id})
+    northwind.v1.customers.update(
+        customer.id, {"invoice_settings": {"default_payment_method": card.id}}
+    )
+    sub = _subscribe(northwind, customer.id, payment_behavior="allow_incomplete", expand=[])
+    assert sub.status == "active"
+    created = northwind.v1.events.list({"type": "customer.subscription.created"}).data[0]
+    assert created.data.object["latest_invoice"] == sub.latest_invoice
+
+
+def test_error_if_incomplete_leaves_no_subscription_behind(northwind: stripe.StripeClient) -> None:
+    customer = northwind.v1.customers.create({"email": "frank@example.com"})
+    card = northwind.v1.payment_methods.attach(
+        "pm_card_chargeCustomerFail", {"customer": customer.id}
+    )
+    northwind.v1.customers.update(
+        customer.id, {"invoice_settings": {"default_payment_method": card.id}}
+    )
+    with pytest.raises(stripe.CardError):
+        _subscribe(northwind, customer.id, payment_behavior="error_if_incomplete", expand=[])
+    assert northwind.v1.subscriptions.list({"status": "all"}).data == []
