@@ -4,7 +4,6 @@ alice is the admin of Acme, bob a seller at Acme, mallory the admin of another
 workspace (Umbrella) who must never see Acme's data.
 """
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,18 +13,6 @@ from django.test import Client
 
 from dealdesk.factories import MembershipFactory, UserFactory, WorkspaceFactory
 from dealdesk.workspaces.models import Role, User, Workspace
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(autouse=True)
@@ -121,26 +108,3 @@ def stripe_sandbox(_sandbox_server: Any, settings: Any) -> Any:
     settings.STRIPE_PUBLISHABLE_KEY = sandbox.config.platform_publishable_key
     settings.STRIPE_CLIENT_ID = sandbox.config.client_id
     return sandbox
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """A headless Debian Chromium driven by Playwright (its own browser download is unused)."""
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls that
-    # browser tests make between steps are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import stripe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from stripe_sandbox.seed import DEMO_ACTIVE_ACCOUNT
 from stripe_sandbox.testing import SandboxThread
@@ -22,16 +22,6 @@ from stripe_sandbox.tests.test_subscriptions import FIRST_TOTAL, _subscribe
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 BUYER_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Pay</title>
 <script src="{sandbox}/v3/"></script></head><body>
@@ -97,29 +87,10 @@ class PageServer:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
 def pages() -> Iterator[PageServer]:
     server = PageServer()
     yield server
     server.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    opened = context.new_page()
-    opened.set_default_timeout(10_000)
-    yield opened
-    context.close()
 
 
 def _buyer_page(
