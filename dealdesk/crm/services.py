@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
 from django.utils.translation import gettext as _
 
 from dealdesk.catalog.models import Product
@@ -36,6 +36,10 @@ class CurrencyMismatchError(ValueError):
 
 class CurrencyLockedError(ValueError):
     """A deal's currency is fixed once it has line items."""
+
+
+class DealInUse(ValueError):
+    """The deal has quotes and must stay."""
 
 
 def _require_same_workspace(workspace: Workspace, *objects: Any) -> None:
@@ -105,8 +109,16 @@ def deal_save(
 
 @transaction.atomic
 def deal_delete(*, deal: Deal) -> None:
-    """Delete a deal with its line items."""
-    deal.delete()
+    """Delete a deal with its line items. A deal that has quotes is kept (buyers hold links)."""
+    try:
+        deal.delete()
+    except ProtectedError as error:
+        raise DealInUse(
+            _(
+                "This deal has quotes, so it cannot be deleted: buyers may still open them. "
+                "Move the deal to “Closed lost” instead."
+            )
+        ) from error
 
 
 def _next_position(deal: Deal) -> int:

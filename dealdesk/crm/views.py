@@ -252,7 +252,11 @@ def deal_edit(request: MemberRequest, pk: int) -> HttpResponse:
 def deal_delete(request: MemberRequest, pk: int) -> HttpResponse:
     deal = _deal(request, pk)
     if request.method == "POST":
-        services.deal_delete(deal=deal)
+        try:
+            services.deal_delete(deal=deal)
+        except services.DealInUse as error:
+            messages.error(request, str(error))
+            return redirect("crm:deal_detail", pk=deal.pk)
         messages.success(request, _("Deal “%(name)s” deleted.") % {"name": deal.name})
         return redirect("crm:deal_list")
     return render(

@@ -1,0 +1,175 @@
+"""Reads for quote pages. Seller reads are scoped to a workspace; the buyer's by token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext
+
+from dealdesk.crm.models import Deal
+from dealdesk.lib import clock
+from dealdesk.lib.pricing import Amounts, LinePrice, Recurrence, Totals, price_lines
+from dealdesk.payments.selectors import payment_readiness
+from dealdesk.quotes import rules, snapshots
+from dealdesk.quotes.models import Quote, QuoteLine, QuoteStatus, QuoteTemplate
+from dealdesk.workspaces.models import Workspace
+
+# A buyer's link works while the quote is out there or done; recalled and archived are 404.
+PUBLIC_STATUSES = (QuoteStatus.PUBLISHED, QuoteStatus.ACCEPTED, QuoteStatus.PAID)
+
+
+def quote_list(*, workspace: Workspace) -> QuerySet[Quote]:
+    return Quote.objects.for_workspace(workspace).select_related("deal")
+
+
+def quotes_for_deal(*, deal: Deal) -> QuerySet[Quote]:
+    return Quote.objects.for_workspace(deal.workspace).filter(deal=deal)
+
+
+def public_quote(*, token: str) -> Quote | None:
+    """The quote behind a buyer's link, or None for a wrong, recalled or archived one."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        Quote.objects.select_related("workspace")
+        .filter(token=token, status__in=PUBLIC_STATUSES)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    line: QuoteLine
+    price: LinePrice
+    recurrence: Recurrence | None
+
+
+@dataclass(frozen=True)
+class LineGroup:
+    key: str
+    title: str
+    lines: tuple[DocumentLine, ...]
+
+
+@dataclass(frozen=True)
+class QuoteDocument:
+    """Everything the quote page, the seller's preview and the PDF show."""
+
+    quote: Quote
+    currency: str
+    one_time: tuple[DocumentLine, ...]
+    recurring: tuple[DocumentLine, ...]
+    totals: Totals
+    buyer: snapshots.BuyerSnapshot
+    seller: snapshots.SellerSnapshot
+    is_frozen: bool
+    is_expired: bool
+    purchase: rules.PurchaseState
+    can_sign: bool
+
+    @property
+    def due_today(self) -> Amounts:
+        """One-time lines plus the first period of every recurring line (R12)."""
+        groups = (self.totals.due_once, *(amounts for _, amounts in self.totals.recurring))
+        return Amounts(
+            subtotal=sum(g.subtotal for g in groups),
+            discount=sum(g.discount for g in groups),
+            net=sum(g.net for g in groups),
+            tax=sum(g.tax for g in groups),
+            total=sum(g.total for g in groups),
+        )
+
+    @property
+    def groups(self) -> list[LineGroup]:
+        """Lines under "Due today" (one-time) and "Recurring", leaving out an empty group."""
+        groups = [
+            LineGroup("once", gettext("Due today"), self.one_time),
+            LineGroup("recurring", gettext("Recurring"), self.recurring),
+        ]
+        return [group for group in groups if group.lines]
+
+    @property
+    def compact(self) -> bool:
+        """The compact template shows line totals only."""
+        return self.quote.template == QuoteTemplate.COMPACT
+
+    @property
+    def shows_purchase(self) -> bool:
+        return self.purchase is rules.PurchaseState.AVAILABLE
+
+    @property
+    def has_discount(self) -> bool:
+        return any(item.price.discount for item in (*self.one_time, *self.recurring))
+
+
+def _priced_lines(quote: Quote, lines: list[QuoteLine]) -> tuple[list[LinePrice], Totals, bool]:
+    frozen = [line.frozen_price for line in lines]
+    if quote.version and quote.status != QuoteStatus.RECALLED and all(frozen):
+        prices = [price for price in frozen if price is not None]
+        return prices, snapshots.totals_from_json(quote.totals_snapshot, tuple(prices)), True
+    totals = price_lines([line.as_line_input() for line in lines], quote.currency)
+    return list(totals.lines), totals, False
+
+
+def quote_document(
+    *,
+    quote: Quote,
+    now: datetime | None = None,
+    check_account: bool = True,
+    as_published: bool = False,
+) -> QuoteDocument:
+    """The quote as its buyer sees it: frozen copies once published, live data for a draft.
+
+    ``as_published`` shows a draft's Purchase and signature areas as they will
+    be once it is published (the seller's preview). A fixed number of queries
+    whatever the number of lines: the lines, the buyer's contacts for a draft,
+    and the Stripe connection when payment is on.
+    """
+    now = now or clock.utcnow()
+    status = QuoteStatus.PUBLISHED if as_published and quote.is_editable else quote.status
+    lines = list(quote.lines.all())
+    prices, totals, frozen = _priced_lines(quote, lines)
+    document_lines = [
+        DocumentLine(line=line, price=price, recurrence=line.recurrence)
+        for line, price in zip(lines, prices, strict=True)
+    ]
+    if frozen:
+        buyer: snapshots.BuyerSnapshot = quote.buyer_snapshot
+        seller: snapshots.SellerSnapshot = quote.seller_snapshot
+    else:
+        buyer = snapshots.buyer_snapshot(quote.company, quote.contacts.all())
+        seller = snapshots.seller_snapshot(
+            workspace_name=quote.workspace.name,
+            name=quote.seller_name,
+            email=quote.seller_email,
+            phone=quote.seller_phone,
+        )
+    needs_account = check_account and quote.payment_enabled and status == QuoteStatus.PUBLISHED
+    account_ready = needs_account and payment_readiness(quote.workspace).can_accept_payments
+    return QuoteDocument(
+        quote=quote,
+        currency=quote.currency,
+        one_time=tuple(item for item in document_lines if item.recurrence is None),
+        recurring=tuple(item for item in document_lines if item.recurrence is not None),
+        totals=totals,
+        buyer=buyer,
+        seller=seller,
+        is_frozen=frozen,
+        is_expired=quote.is_expired(now),
+        purchase=rules.purchase_state(
+            status=status,
+            payment_enabled=quote.payment_enabled,
+            expires_at=quote.expires_at,
+            now=now,
+            account_can_accept_payments=account_ready,
+        ),
+        can_sign=rules.can_accept_signature(
+            status=status,
+            signature_required=quote.signature_required,
+            payment_enabled=quote.payment_enabled,
+            expires_at=quote.expires_at,
+            now=now,
+        ),
+    )

@@ -1,0 +1,92 @@
+"""The buyer's side: the quote page behind its unguessable link, its PDF, the signature.
+
+Buyers never sign in. Everything is rendered in the quote's language, whatever
+the browser asks for, so amounts and dates read as the seller intended.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from dealdesk.quotes import pdf, selectors, services
+from dealdesk.quotes.forms import AcceptForm
+from dealdesk.quotes.models import Quote
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    """A friendly page for a wrong, recalled or archived link; the status is still 404."""
+    return render(request, "quotes/public_not_found.html", status=404)
+
+
+def _is_own_workspace(request: HttpRequest, quote: Quote) -> bool:
+    # A signed-in seller opening their own link is a preview, not a buyer's visit.
+    workspace = getattr(request, "workspace", None)
+    return workspace is not None and workspace.pk == quote.workspace_id
+
+
+def render_quote_page(
+    request: HttpRequest, doc: selectors.QuoteDocument, *, preview: bool, **extra: Any
+) -> HttpResponse:
+    quote = doc.quote
+    with translation.override(quote.language):
+        context = {
+            "doc": doc,
+            "quote": quote,
+            "preview": preview,
+            "accept_form": extra.pop("accept_form", None) or AcceptForm(),
+            **extra,
+        }
+        response = render(
+            request, "quotes/public.html", context, status=400 if extra.get("invalid") else 200
+        )
+    response["Content-Language"] = quote.language
+    return response
+
+
+@require_GET
+def quote_page(request: HttpRequest, token: str) -> HttpResponse:
+    quote = selectors.public_quote(token=token)
+    if quote is None:
+        return _not_found(request)
+    if not _is_own_workspace(request, quote):
+        services.quote_record_view(quote=quote)
+    return render_quote_page(request, selectors.quote_document(quote=quote), preview=False)
+
+
+@require_GET
+def quote_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    quote = selectors.public_quote(token=token)
+    if quote is None:
+        return _not_found(request)
+    doc = selectors.quote_document(quote=quote, check_account=False)
+    response = HttpResponse(pdf.quote_pdf(doc), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf.pdf_filename(doc)}"'
+    return response
+
+
+@require_POST
+def quote_accept(request: HttpRequest, token: str) -> HttpResponse:
+    quote = selectors.public_quote(token=token)
+    if quote is None:
+        return _not_found(request)
+    with translation.override(quote.language):
+        form = AcceptForm(request.POST)
+        if not form.is_valid():
+            doc = selectors.quote_document(quote=quote)
+            return render_quote_page(request, doc, preview=False, accept_form=form, invalid=True)
+        try:
+            services.quote_accept(
+                quote=quote, name=form.cleaned_data["full_name"], ip=request.META.get("REMOTE_ADDR")
+            )
+        except services.QuoteError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Thank you! You have accepted this quote."))
+    return redirect("quotes:public", token=token)

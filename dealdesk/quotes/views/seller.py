@@ -1,0 +1,98 @@
+"""The seller's quote pages: list, detail (status, link, buyer visits), preview, PDF, recall."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dealdesk.payments.selectors import payment_readiness
+from dealdesk.quotes import pdf, selectors, services
+from dealdesk.quotes.models import QuoteStatus
+from dealdesk.quotes.views.public import render_quote_page
+from dealdesk.quotes.views.wizard import seller_quote
+from dealdesk.workspaces.access import MemberRequest, member_required
+from dealdesk.workspaces.listing import search_and_paginate
+
+
+@member_required
+def quote_list(request: MemberRequest) -> HttpResponse:
+    quotes = selectors.quote_list(workspace=request.workspace)
+    context = search_and_paginate(request, quotes, ["title", "deal__name"])
+    return render(request, "quotes/quote_list.html", context)
+
+
+@member_required
+def quote_detail(request: MemberRequest, pk: int) -> HttpResponse:
+    quote = seller_quote(request, pk)
+    public_url = ""
+    if quote.token and quote.status in selectors.PUBLIC_STATUSES:
+        path = reverse("quotes:public", kwargs={"token": quote.token})
+        public_url = request.build_absolute_uri(path)
+    readiness = payment_readiness(request.workspace) if quote.payment_enabled else None
+    context = {
+        "quote": quote,
+        "deal": quote.deal,
+        "doc": selectors.quote_document(quote=quote),
+        "public_url": public_url,
+        "readiness": readiness,
+        "purchase_blocked": (
+            readiness is not None
+            and not readiness.can_accept_payments
+            and quote.status == QuoteStatus.PUBLISHED
+        ),
+    }
+    return render(request, "quotes/quote_detail.html", context)
+
+
+@member_required
+def quote_preview(request: MemberRequest, pk: int) -> HttpResponse:
+    """The buyer's page for the seller: works for drafts, never counts as a buyer's visit."""
+    quote = seller_quote(request, pk)
+    return render_quote_page(
+        request, selectors.quote_document(quote=quote, as_published=True), preview=True
+    )
+
+
+@member_required
+def quote_pdf(request: MemberRequest, pk: int) -> HttpResponse:
+    quote = seller_quote(request, pk)
+    doc = selectors.quote_document(quote=quote, check_account=False)
+    response = HttpResponse(pdf.quote_pdf(doc), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf.pdf_filename(doc)}"'
+    return response
+
+
+@require_POST
+@member_required
+def quote_recall(request: MemberRequest, pk: int) -> HttpResponse:
+    quote = seller_quote(request, pk)
+    try:
+        services.quote_recall(quote=quote, user=request.user)
+    except services.QuoteError as error:
+        messages.error(request, str(error))
+        return redirect("quotes:detail", pk=quote.pk)
+    messages.success(
+        request,
+        _(
+            "Quote recalled. The buyer's link shows “not available” until you publish again; "
+            "the link stays the same."
+        ),
+    )
+    return redirect("quotes:step", pk=quote.pk, step="details")
+
+
+@require_POST
+@member_required
+def quote_archive(request: MemberRequest, pk: int) -> HttpResponse:
+    quote = seller_quote(request, pk)
+    try:
+        services.quote_archive(quote=quote, user=request.user)
+    except services.QuoteError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Quote archived."))
+    return redirect("quotes:detail", pk=quote.pk)
