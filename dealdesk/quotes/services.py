@@ -17,8 +17,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dealdesk.catalog.labels import billing_label
 from dealdesk.catalog.models import Product
-from dealdesk.crm.labels import billing_label
 from dealdesk.crm.models import Company, Contact, Deal, DiscountKindChoice
 from dealdesk.lib import clock
 from dealdesk.lib.money import stripe_amount_ok

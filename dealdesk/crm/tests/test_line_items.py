@@ -222,7 +222,7 @@ def test_discount_tax_and_totals_on_the_deal_page(bob_client: Client, deal: Deal
     assert "€34.20" in page
     assert "One-time total" in page and "€214.20" in page
     assert "€49.00 / month" in page
-    assert "€250.00 / 3 months" in page and "\u2212€50.00" in page
+    assert "€250.00 every 3 months" in page and "\u2212€50.00" in page
     assert "Every 3 months" in page and "Monthly" in page and "One-time" in page
     # Due today: one-time total plus the first period of each recurring line.
     assert "€513.20" in page

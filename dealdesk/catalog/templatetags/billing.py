@@ -1,17 +1,23 @@
-"""Template helpers for quote documents: amounts with their billing period."""
+"""How billing reads in templates: ``{% load billing %}``."""
 
 from django import template
 from django.utils import translation
 
+from dealdesk.catalog import labels
 from dealdesk.lib.money import format_money
 from dealdesk.lib.pricing import Recurrence
-from dealdesk.quotes import labels
 
 register = template.Library()
 
 
 def _money(amount_minor: int, currency: str) -> str:
     return format_money(amount_minor, currency, translation.get_language() or "en")
+
+
+@register.filter
+def billing(recurrence: Recurrence | None) -> str:
+    """``{{ line.recurrence|billing }}`` → "One-time", "Monthly" or "Every 3 months"."""
+    return labels.billing_label(recurrence)
 
 
 @register.simple_tag

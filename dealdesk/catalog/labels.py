@@ -1,10 +1,31 @@
-"""How recurring amounts read on a quote: "€49.00 / month", "Then €1,200.00 every 3 months"."""
+"""How billing reads, in one place: "Monthly", "€49.00 / month", "Then €300.00 every 3 months"."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext, ngettext
 
 from dealdesk.lib.pricing import Interval, Recurrence
+
+
+def billing_label(recurrence: Recurrence | None) -> str:
+    """How often a line is billed, worded like the catalog: "Monthly", "Every 3 months"."""
+    if recurrence is None:
+        return gettext("One-time")
+    count = recurrence.interval_count
+    if count == 1:
+        return {
+            Interval.DAY: gettext("Daily"),
+            Interval.WEEK: gettext("Weekly"),
+            Interval.MONTH: gettext("Monthly"),
+            Interval.YEAR: gettext("Yearly"),
+        }[recurrence.interval]
+    labels = {
+        Interval.DAY: ngettext("Every %(counter)s day", "Every %(counter)s days", count),
+        Interval.WEEK: ngettext("Every %(counter)s week", "Every %(counter)s weeks", count),
+        Interval.MONTH: ngettext("Every %(counter)s month", "Every %(counter)s months", count),
+        Interval.YEAR: ngettext("Every %(counter)s year", "Every %(counter)s years", count),
+    }
+    return labels[recurrence.interval] % {"counter": count}
 
 
 def recurring_amount(amount: str, recurrence: Recurrence) -> str:
