@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from dealdesk.catalog import labels
 from dealdesk.catalog.fields import AmountField, PercentField, current_locale
 from dealdesk.catalog.forms import CURRENCY_CHOICES, bind_currency, clean_recurrence
-from dealdesk.catalog.models import Billing, IntervalChoice, Product
+from dealdesk.catalog.models import Billing, DiscountKindChoice, IntervalChoice, Product
 from dealdesk.crm import selectors
-from dealdesk.crm.models import Company, Contact, Deal, DealLineItem, DiscountKindChoice
+from dealdesk.crm.models import Company, Contact, Deal, DealLineItem
 from dealdesk.lib.money import format_money
 from dealdesk.lib.pricing import DiscountKind, InvalidLine, LineInput, Recurrence
 from dealdesk.workspaces.models import User, Workspace

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dealdesk.catalog.models import IntervalChoice, Product
-from dealdesk.lib.pricing import DiscountKind, Interval, LineInput, Recurrence
+from dealdesk.catalog.models import PricedLine, Product
 from dealdesk.workspaces.models import ScopedQuerySet, WorkspaceScoped
 
 
@@ -107,13 +105,7 @@ class Deal(WorkspaceScoped):
         return self.name
 
 
-class DiscountKindChoice(models.TextChoices):
-    NONE = DiscountKind.NONE.value, _("No discount")
-    PERCENT = DiscountKind.PERCENT.value, _("Percent")
-    AMOUNT = DiscountKind.AMOUNT.value, _("Fixed amount")
-
-
-class DealLineItem(models.Model):
+class DealLineItem(PricedLine):
     """A line on a deal: copied from a product (then editable) or custom.
 
     Its amounts are in the deal's currency. The product link is informational;
@@ -124,60 +116,3 @@ class DealLineItem(models.Model):
     product = models.ForeignKey(
         Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    quantity = models.PositiveIntegerField(_("quantity"), default=1)
-    unit_amount_minor = models.BigIntegerField(_("unit price"))
-    recurring_interval = models.CharField(
-        _("billing interval"), max_length=8, choices=IntervalChoice.choices, blank=True
-    )
-    recurring_interval_count = models.PositiveSmallIntegerField(
-        _("interval count"), null=True, blank=True
-    )
-    discount_kind = models.CharField(
-        _("discount"),
-        max_length=8,
-        choices=DiscountKindChoice.choices,
-        default=DiscountKindChoice.NONE,
-    )
-    discount_value = models.BigIntegerField(_("discount value"), default=0)
-    tax_rate_bp = models.PositiveIntegerField(_("tax rate"), default=0)
-    position = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "pk"]
-        constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="line_quantity_positive"),
-            models.CheckConstraint(
-                condition=Q(unit_amount_minor__gte=0), name="line_price_not_negative"
-            ),
-            models.CheckConstraint(
-                condition=Q(discount_value__gte=0), name="line_discount_not_negative"
-            ),
-            models.CheckConstraint(
-                condition=(
-                    Q(recurring_interval="", recurring_interval_count=None)
-                    | (Q(recurring_interval_count__gte=1) & ~Q(recurring_interval=""))
-                ),
-                name="line_recurrence_consistent",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def recurrence(self) -> Recurrence | None:
-        if not self.recurring_interval:
-            return None
-        return Recurrence(Interval(self.recurring_interval), self.recurring_interval_count or 1)
-
-    def as_line_input(self) -> LineInput:
-        return LineInput(
-            quantity=self.quantity,
-            unit_amount_minor=self.unit_amount_minor,
-            discount_kind=DiscountKind(self.discount_kind),
-            discount_value=self.discount_value,
-            tax_rate_bp=self.tax_rate_bp,
-            recurrence=self.recurrence,
-        )

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.db.models import Max, ProtectedError
 from django.utils.translation import gettext as _
 
-from dealdesk.catalog.models import Product
-from dealdesk.crm.models import Company, Contact, Deal, DealLineItem, DiscountKindChoice
+from dealdesk.catalog.models import DiscountKindChoice, Product
+from dealdesk.crm.models import Company, Contact, Deal, DealLineItem
 from dealdesk.workspaces.models import User, Workspace
 
 LINE_FIELDS = (

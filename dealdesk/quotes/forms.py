@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from dealdesk.catalog.fields import AmountField, PercentField
 from dealdesk.catalog.forms import bind_currency
-from dealdesk.catalog.models import Product
+from dealdesk.catalog.models import DiscountKindChoice, Product
 from dealdesk.crm.forms import ProductChoiceField
-from dealdesk.crm.models import Company, Contact, Deal, DiscountKindChoice
+from dealdesk.crm.models import Company, Contact, Deal
 from dealdesk.lib import clock
 from dealdesk.lib.pricing import DiscountKind, InvalidLine, LineInput
 from dealdesk.quotes import rules

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -12,9 +11,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dealdesk.crm.models import Company, Contact, Deal, DiscountKindChoice
+from dealdesk.catalog.models import PricedLine
+from dealdesk.crm.models import Company, Contact, Deal
 from dealdesk.lib import clock
-from dealdesk.lib.pricing import DiscountKind, Interval, LineInput, LinePrice, Recurrence
+from dealdesk.lib.pricing import LinePrice
 from dealdesk.quotes import rules
 from dealdesk.workspaces.models import ScopedQuerySet, Workspace, WorkspaceScoped
 
@@ -189,7 +189,7 @@ class Quote(WorkspaceScoped):
         self.status = rules.check_transition(self.status, target).value
 
 
-class QuoteLine(models.Model):
+class QuoteLine(PricedLine):
     """A line on a quote: its own copy, independent of the deal's lines and the catalog.
 
     Input fields (quantity, price, discount, tax, recurrence) are edited in the
@@ -198,67 +198,11 @@ class QuoteLine(models.Model):
     """
 
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
-    name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    quantity = models.PositiveIntegerField(_("quantity"), default=1)
-    unit_amount_minor = models.BigIntegerField(_("unit price"))
-    recurring_interval = models.CharField(_("billing interval"), max_length=8, blank=True)
-    recurring_interval_count = models.PositiveSmallIntegerField(null=True, blank=True)
-    discount_kind = models.CharField(
-        _("discount"),
-        max_length=8,
-        choices=DiscountKindChoice.choices,
-        default=DiscountKindChoice.NONE,
-    )
-    discount_value = models.BigIntegerField(_("discount value"), default=0)
-    tax_rate_bp = models.PositiveIntegerField(_("tax rate"), default=0)
-    position = models.PositiveIntegerField(default=0)
-
     # Frozen on publish
     subtotal_minor = models.BigIntegerField(null=True, blank=True)
     discount_minor = models.BigIntegerField(null=True, blank=True)
     tax_minor = models.BigIntegerField(null=True, blank=True)
     total_minor = models.BigIntegerField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["position", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(quantity__gte=1), name="quote_line_quantity_positive"
-            ),
-            models.CheckConstraint(
-                condition=Q(unit_amount_minor__gte=0), name="quote_line_price_not_negative"
-            ),
-            models.CheckConstraint(
-                condition=Q(discount_value__gte=0), name="quote_line_discount_not_negative"
-            ),
-            models.CheckConstraint(
-                condition=(
-                    Q(recurring_interval="", recurring_interval_count=None)
-                    | (Q(recurring_interval_count__gte=1) & ~Q(recurring_interval=""))
-                ),
-                name="quote_line_recurrence_consistent",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def recurrence(self) -> Recurrence | None:
-        if not self.recurring_interval:
-            return None
-        return Recurrence(Interval(self.recurring_interval), self.recurring_interval_count or 1)
-
-    def as_line_input(self) -> LineInput:
-        return LineInput(
-            quantity=self.quantity,
-            unit_amount_minor=self.unit_amount_minor,
-            discount_kind=DiscountKind(self.discount_kind),
-            discount_value=self.discount_value,
-            tax_rate_bp=self.tax_rate_bp,
-            recurrence=self.recurrence,
-        )
 
     @property
     def frozen_price(self) -> LinePrice | None:
@@ -280,19 +224,3 @@ class QuoteLine(models.Model):
 
     def unfreeze(self) -> None:
         self.subtotal_minor = self.discount_minor = self.tax_minor = self.total_minor = None
-
-    @classmethod
-    def copy_fields(cls, source: Any) -> dict[str, Any]:
-        """The editable fields of a deal line (or another quote line), for a new copy."""
-        return {
-            "name": source.name,
-            "description": source.description,
-            "quantity": source.quantity,
-            "unit_amount_minor": source.unit_amount_minor,
-            "recurring_interval": source.recurring_interval,
-            "recurring_interval_count": source.recurring_interval_count,
-            "discount_kind": source.discount_kind,
-            "discount_value": source.discount_value,
-            "tax_rate_bp": source.tax_rate_bp,
-            "position": source.position,
-        }

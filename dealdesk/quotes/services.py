@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealdesk.catalog.labels import billing_label
-from dealdesk.catalog.models import Product
-from dealdesk.crm.models import Company, Contact, Deal, DiscountKindChoice
+from dealdesk.catalog.models import DiscountKindChoice, Product
+from dealdesk.crm.models import Company, Contact, Deal
 from dealdesk.lib import clock
 from dealdesk.lib.money import stripe_amount_ok
 from dealdesk.lib.pricing import price_lines
