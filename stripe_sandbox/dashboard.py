@@ -239,5 +239,8 @@ def routes() -> list[web.RouteDef]:
     return [
         web.get("/", dashboard),
         web.get("/dashboard", dashboard),
+        # Apps link to Stripe dashboard pages such as /{account}/test/settings/emails;
+        # the sandbox has one dashboard page for all of them.
+        web.get("/dashboard/{tail:.*}", dashboard),
         web.get("/invoices/{invoice}", hosted_invoice),
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.request
+
 import pytest
 import stripe
 
@@ -163,8 +165,6 @@ def test_unrecognized_url_is_a_stripe_404(sandbox: SandboxThread) -> None:
 
 
 def test_stripe_js_and_cors_for_the_browser(sandbox: SandboxThread) -> None:
-    import urllib.request
-
     with urllib.request.urlopen(f"{sandbox.url}/v3/", timeout=5) as response:
         assert response.headers["Content-Type"].startswith("application/javascript")
         assert "window.Stripe = Stripe" in response.read().decode()
@@ -176,3 +176,11 @@ def test_stripe_js_and_cors_for_the_browser(sandbox: SandboxThread) -> None:
     with urllib.request.urlopen(preflight, timeout=5) as response:
         assert response.headers["Access-Control-Allow-Origin"] == "*"
         assert "Stripe-Account" in response.headers["Access-Control-Allow-Headers"]
+
+
+def test_dashboard_deep_links_land_on_the_dashboard(sandbox: SandboxThread) -> None:
+    """Apps link to pages like /dashboard/acct_…/test/settings/emails; none is a dead end."""
+    url = f"{sandbox.url}/dashboard/acct_1DemoActive00000/test/settings/emails"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        assert response.status == 200
+        assert "text/html" in response.headers["Content-Type"]
