@@ -67,10 +67,17 @@ DEALS = [
 ]
 
 
-QUOTE_TERMS = (
-    "Prices exclude VAT, which is shown per line. Subscriptions renew automatically "
-    "and can be cancelled at the end of any billing period."
-)
+# Terms in each quote language: the buyer reads the whole quote in one language.
+QUOTE_TERMS = {
+    "en": (
+        "Prices exclude VAT, which is shown per line. Subscriptions renew automatically "
+        "and can be cancelled at the end of any billing period."
+    ),
+    "de": (
+        "Preise zuzüglich Umsatzsteuer, die je Position ausgewiesen ist. Abonnements "
+        "verlängern sich automatisch und sind zum Ende jedes Abrechnungszeitraums kündbar."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,9 @@ def load_demo_quotes(workspace: Workspace, now: datetime | None = None) -> Quote
             now=when,
         )
         return quote_services.quote_update_notes(
-            quote=quote, comments=fields.get("comments", ""), terms=QUOTE_TERMS
+            quote=quote,
+            comments=fields.get("comments", ""),
+            terms=QUOTE_TERMS[fields.get("language", "en")],
         )
 
     yesterday = now - timedelta(days=1)
