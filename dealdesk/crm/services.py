@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max, ProtectedError
 from django.utils.translation import gettext as _
 
+from dealdesk.catalog.lines import move_line
 from dealdesk.catalog.models import DiscountKindChoice, Product
 from dealdesk.crm.models import Company, Contact, Deal, DealLineItem
 from dealdesk.workspaces.models import User, Workspace
@@ -187,16 +188,8 @@ def line_delete(*, line: DealLineItem) -> None:
 
 @transaction.atomic
 def line_move(*, line: DealLineItem, direction: Literal["up", "down"]) -> None:
-    """Swap a line with its neighbour; positions are renumbered 0..n-1 on the way."""
+    """Move a line one place up or down on its deal."""
     Deal.objects.select_for_update().filter(pk=line.deal_id).first()
-    lines = list(DealLineItem.objects.filter(deal_id=line.deal_id).order_by("position", "pk"))
-    index = next(i for i, item in enumerate(lines) if item.pk == line.pk)
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(lines):
-        lines[index], lines[other] = lines[other], lines[index]
-    changed = []
-    for position, item in enumerate(lines):
-        if item.position != position:
-            item.position = position
-            changed.append(item)
-    DealLineItem.objects.bulk_update(changed, ["position"])
+    move_line(
+        line=line, siblings=DealLineItem.objects.filter(deal_id=line.deal_id), direction=direction
+    )

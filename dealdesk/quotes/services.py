@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealdesk.catalog.labels import billing_label
+from dealdesk.catalog.lines import move_line
 from dealdesk.catalog.models import DiscountKindChoice, Product
 from dealdesk.crm.models import Company, Contact, Deal
 from dealdesk.lib import clock
@@ -331,19 +332,11 @@ def quote_line_remove(*, line: QuoteLine) -> None:
 
 @transaction.atomic
 def quote_line_move(*, line: QuoteLine, direction: Literal["up", "down"]) -> None:
-    """Swap a line with its neighbour; positions are renumbered 0..n-1 on the way."""
+    """Move a line one place up or down on its (editable) quote."""
     _lock_editable(line.quote)
-    lines = list(QuoteLine.objects.filter(quote_id=line.quote_id).order_by("position", "pk"))
-    index = next(i for i, item in enumerate(lines) if item.pk == line.pk)
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(lines):
-        lines[index], lines[other] = lines[other], lines[index]
-    changed = []
-    for position, item in enumerate(lines):
-        if item.position != position:
-            item.position = position
-            changed.append(item)
-    QuoteLine.objects.bulk_update(changed, ["position"])
+    move_line(
+        line=line, siblings=QuoteLine.objects.filter(quote_id=line.quote_id), direction=direction
+    )
 
 
 # --- Publishing and afterwards ---------------------------------------------------------------
