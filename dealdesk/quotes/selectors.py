@@ -14,7 +14,7 @@ from dealdesk.lib.pricing import Amounts, LinePrice, Recurrence, Totals, price_l
 from dealdesk.payments.selectors import payment_readiness
 from dealdesk.quotes import rules, snapshots
 from dealdesk.quotes.models import Quote, QuoteLine, QuoteStatus, QuoteTemplate
-from dealdesk.workspaces.models import Workspace
+from dealdesk.workspaces.models import Workspace, WorkspaceLogo
 
 # A buyer's link works while the quote is out there or done; recalled and archived are 404.
 PUBLIC_STATUSES = (QuoteStatus.PUBLISHED, QuoteStatus.ACCEPTED, QuoteStatus.PAID)
@@ -33,7 +33,7 @@ def public_quote(*, token: str) -> Quote | None:
     if not token or len(token) > 64:
         return None
     return (
-        Quote.objects.select_related("workspace")
+        Quote.objects.select_related("workspace", "workspace__logo")
         .filter(token=token, status__in=PUBLIC_STATUSES)
         .first()
     )
@@ -68,6 +68,7 @@ class QuoteDocument:
     is_expired: bool
     purchase: rules.PurchaseState
     can_sign: bool
+    logo_data_uri: str = ""
 
     @property
     def due_today(self) -> Amounts:
@@ -113,6 +114,13 @@ def _priced_lines(quote: Quote, lines: list[QuoteLine]) -> tuple[list[LinePrice]
     return list(totals.lines), totals, False
 
 
+def _logo_data_uri(quote: Quote) -> str:
+    try:
+        return quote.workspace.logo.data_uri  # select_related by public_quote
+    except WorkspaceLogo.DoesNotExist:
+        return ""
+
+
 def quote_document(
     *,
     quote: Quote,
@@ -149,6 +157,7 @@ def quote_document(
     needs_account = check_account and quote.payment_enabled and status == QuoteStatus.PUBLISHED
     account_ready = needs_account and payment_readiness(quote.workspace).can_accept_payments
     return QuoteDocument(
+        logo_data_uri=_logo_data_uri(quote),
         quote=quote,
         currency=quote.currency,
         one_time=tuple(item for item in document_lines if item.recurrence is None),

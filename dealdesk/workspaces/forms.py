@@ -4,7 +4,13 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from dealdesk.workspaces.models import Role, User, Workspace
+from dealdesk.workspaces.models import (
+    LOGO_MAX_BYTES,
+    Role,
+    User,
+    Workspace,
+    logo_content_type,
+)
 
 
 class SignupForm(forms.Form):
@@ -71,9 +77,29 @@ class RoleForm(forms.Form):
 
 
 class WorkspaceForm(forms.ModelForm[Workspace]):
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("PNG or JPEG, at most 200 KB. Shown on your quotes and their PDFs."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the current logo"), required=False)
+
     class Meta:
         model = Workspace
         fields = ["name"]
+
+    def clean_logo(self) -> tuple[bytes, str] | None:
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        if upload.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError(_("The logo is too large: at most 200 KB."))
+        data = upload.read()
+        content_type = logo_content_type(data)
+        if content_type is None:
+            raise forms.ValidationError(_("Upload the logo as a PNG or JPEG image."))
+        return data, content_type
 
 
 class ProfileForm(forms.ModelForm[User]):

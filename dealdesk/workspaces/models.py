@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 from datetime import timedelta
@@ -181,3 +182,36 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target}"
+
+
+LOGO_MAX_BYTES = 200 * 1024
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+class WorkspaceLogo(models.Model):
+    """The logo on the workspace's quotes. Kept apart so workspace lookups stay light.
+
+    Stored in the database (small, PNG or JPEG only) so quotes and PDFs need no
+    media server; pages embed it as a data URI.
+    """
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="logo")
+    content_type = models.CharField(max_length=32)
+    data = models.BinaryField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Logo of {self.workspace}"
+
+    @property
+    def data_uri(self) -> str:
+        encoded = base64.b64encode(bytes(self.data)).decode("ascii")
+        return f"data:{self.content_type};base64,{encoded}"
+
+
+def logo_content_type(data: bytes) -> str | None:
+    """The image type from the file's first bytes, or None when it is not PNG or JPEG."""
+    for magic, content_type in LOGO_TYPES.items():
+        if data.startswith(magic):
+            return content_type
+    return None

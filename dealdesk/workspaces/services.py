@@ -20,6 +20,7 @@ from dealdesk.workspaces.models import (
     Role,
     User,
     Workspace,
+    WorkspaceLogo,
 )
 
 
@@ -169,3 +170,16 @@ def audit_record(
     AuditEntry.objects.create(
         workspace=workspace, actor=actor, action=action, target=target, details=details or {}
     )
+
+
+@transaction.atomic
+def workspace_logo_set(*, workspace: Workspace, data: bytes, content_type: str) -> None:
+    WorkspaceLogo.objects.update_or_create(
+        workspace=workspace,
+        defaults={"data": data, "content_type": content_type, "updated_at": timezone.now()},
+    )
+
+
+@transaction.atomic
+def workspace_logo_remove(*, workspace: Workspace) -> None:
+    WorkspaceLogo.objects.filter(workspace=workspace).delete()

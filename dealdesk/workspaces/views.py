@@ -16,7 +16,7 @@ from dealdesk.workspaces.forms import (
     SignupForm,
     WorkspaceForm,
 )
-from dealdesk.workspaces.models import Invitation, Membership, Role
+from dealdesk.workspaces.models import Invitation, Membership, Role, WorkspaceLogo
 
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -67,16 +67,24 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 @member_required
 def workspace_settings(request: MemberRequest) -> HttpResponse:
-    form = WorkspaceForm(request.POST or None, instance=request.workspace)
+    form = WorkspaceForm(request.POST or None, request.FILES or None, instance=request.workspace)
     if request.method == "POST":
         if not request.membership.is_admin:
-            messages.error(request, _("Only workspace admins can rename the workspace."))
+            messages.error(request, _("Only workspace admins can change workspace settings."))
             return redirect("workspaces:settings")
         if form.is_valid():
             form.save()
+            logo = form.cleaned_data.get("logo")
+            if logo:
+                services.workspace_logo_set(
+                    workspace=request.workspace, data=logo[0], content_type=logo[1]
+                )
+            elif form.cleaned_data.get("remove_logo"):
+                services.workspace_logo_remove(workspace=request.workspace)
             messages.success(request, _("Workspace settings saved."))
             return redirect("workspaces:settings")
-    return render(request, "workspaces/settings.html", {"form": form})
+    logo = WorkspaceLogo.objects.filter(workspace=request.workspace).first()
+    return render(request, "workspaces/settings.html", {"form": form, "logo": logo})
 
 
 @member_required

@@ -319,3 +319,19 @@ def test_no_signature_form_unless_asked_for(published: Quote) -> None:
     published.refresh_from_db()
     assert response.status_code == 302
     assert published.status == QuoteStatus.PUBLISHED
+
+
+def test_workspace_logo_is_on_the_buyers_page_and_pdf(published: Quote) -> None:
+    from dealdesk.workspaces.services import workspace_logo_set
+    from dealdesk.workspaces.tests.test_logo import PNG
+
+    url = reverse("quotes:public", args=[published.token])
+    assert "quote-monogram" in Client().get(url).content.decode()
+
+    workspace_logo_set(workspace=published.workspace, data=PNG, content_type="image/png")
+
+    page = Client().get(url).content.decode()
+    assert "data:image/png;base64," in page
+    assert "quote-monogram" not in page
+    pdf = Client().get(reverse("quotes:public_pdf", args=[published.token]))
+    assert pdf.status_code == 200
