@@ -31,6 +31,16 @@ def stripe_connection(workspace: Workspace) -> StripeConnection | None:
 def payment_readiness(workspace: Workspace) -> PaymentReadiness:
     connection = stripe_connection(workspace)
     if connection is None:
+        latest = StripeConnection.objects.for_workspace(workspace).order_by("-ended_at").first()
+        if latest is not None and latest.status == ConnectionStatus.REVOKED:
+            return PaymentReadiness(
+                None,
+                False,
+                _(
+                    "Access to your Stripe account was revoked in Stripe, so buyers cannot pay. "
+                    "Connect it again in Settings → Integrations."
+                ),
+            )
         return PaymentReadiness(
             None,
             False,

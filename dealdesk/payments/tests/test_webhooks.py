@@ -142,3 +142,19 @@ def test_unknown_event_types_are_stored_as_ignored(
         _post(client, _event("balance.available", "acct_x", {"id": "bal"}))
 
     assert WebhookEvent.objects.get().status == WebhookStatus.IGNORED
+
+
+def test_r4_after_revocation_the_reason_says_access_was_revoked(
+    client: Client,
+    acme: Workspace,
+    connection: StripeConnection,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from dealdesk.payments.selectors import payment_readiness
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, _deauthorized())
+
+    readiness = payment_readiness(acme)
+    assert not readiness.can_accept_payments
+    assert "revoked in Stripe" in readiness.reason
