@@ -23,6 +23,7 @@ def product_list(request: MemberRequest) -> HttpResponse:
     )
     context = search_and_paginate(request, products, ["name", "sku", "description"])
     context["show_archived"] = show_archived
+    context["filtered"] = show_archived
     return render(request, "catalog/product_list.html", context)
 
 

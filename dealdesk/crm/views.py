@@ -189,6 +189,7 @@ def deal_list(request: MemberRequest) -> HttpResponse:
         for deal in context["page_obj"]
     ]
     context["stage"] = stage if stage in Stage.values else ""
+    context["filtered"] = bool(context["stage"])
     context["stages"] = Stage.choices
     return render(request, "crm/deal_list.html", context)
 
