@@ -191,6 +191,8 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # The stripe library logs every request at INFO; our gateway logs failures itself.
+        "stripe": {"level": "WARNING"},
     },
 }
 
