@@ -203,9 +203,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 if PRODUCTION:
-    if SECRET_KEY == _DEMO_SECRET_KEY or len(SECRET_KEY) < 50:
+    if SECRET_KEY == _DEMO_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
         raise ImproperlyConfigured(
-            "DEALDESK_ENV=production needs SECRET_KEY: a random value of at least 50 characters."
+            "DEALDESK_ENV=production needs SECRET_KEY: a random value of at least 50 "
+            "characters, e.g. from python -c 'import secrets; print(secrets.token_urlsafe(50))'."
         )
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must be off when DEALDESK_ENV=production.")

@@ -26,7 +26,7 @@ def _load_settings(**env: str) -> subprocess.CompletedProcess[str]:
 
 GOOD = {
     "DEALDESK_ENV": "production",
-    "SECRET_KEY": "x" * 60,
+    "SECRET_KEY": "a1b2c3d4e5" * 6,
     "ALLOWED_HOSTS": "deals.example.com",
     "DEALDESK_BASE_URL": "https://deals.example.com",
     "STRIPE_SECRET_KEY": "sk_live_example",
@@ -47,6 +47,10 @@ def test_production_refuses_demo_secret_key() -> None:
     result = _load_settings(**env)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_a_long_but_trivial_secret_key() -> None:
+    assert "SECRET_KEY" in _load_settings(**{**GOOD, "SECRET_KEY": "x" * 60}).stderr
 
 
 def test_production_refuses_missing_allowed_hosts() -> None:
