@@ -40,11 +40,17 @@ def clean_recurrence(form: forms.BaseForm, cleaned: dict[str, Any], recurring: b
         )
 
 
-class ProductForm(forms.ModelForm[Product]):
-    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="EUR")
-    unit_amount_minor = AmountField(label=_("Unit price"))
+class BillingFields(forms.Form):
+    """How often something is billed: the fields a product and a deal line share.
+
+    Forms that use them call ``clean_recurrence`` in their ``clean``.
+    """
+
     billing = forms.ChoiceField(
-        label=_("Billing"), choices=Billing.choices, widget=forms.RadioSelect
+        label=_("Billing"),
+        choices=Billing.choices,
+        initial=Billing.ONE_TIME,
+        widget=forms.RadioSelect,
     )
     recurring_interval = forms.ChoiceField(
         label=_("Billed every"),
@@ -57,6 +63,11 @@ class ProductForm(forms.ModelForm[Product]):
         required=False,
         help_text=_("For example 3 with “Month” bills every 3 months."),
     )
+
+
+class ProductForm(BillingFields, forms.ModelForm[Product]):
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="EUR")
+    unit_amount_minor = AmountField(label=_("Unit price"))
     tax_rate_bp = PercentField(label=_("Tax rate (%)"), required=False)
 
     class Meta:

@@ -9,8 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from dealdesk.catalog import labels
 from dealdesk.catalog.fields import AmountField, PercentField, current_locale
-from dealdesk.catalog.forms import CURRENCY_CHOICES, bind_currency, clean_recurrence
-from dealdesk.catalog.models import Billing, DiscountKindChoice, IntervalChoice, Product
+from dealdesk.catalog.forms import (
+    CURRENCY_CHOICES,
+    BillingFields,
+    bind_currency,
+    clean_recurrence,
+)
+from dealdesk.catalog.models import Billing, DiscountKindChoice, Product
 from dealdesk.crm import selectors
 from dealdesk.crm.models import Company, Contact, Deal, DealLineItem
 from dealdesk.lib.money import format_money
@@ -138,24 +143,10 @@ class LineFromProductForm(forms.Form):
         return product
 
 
-class LineItemForm(forms.ModelForm[DealLineItem]):
+class LineItemForm(BillingFields, forms.ModelForm[DealLineItem]):
     """A custom line, or the seller's edits to any line. Amounts are in the deal's currency."""
 
     unit_amount_minor = AmountField(label=_("Unit price"))
-    billing = forms.ChoiceField(
-        label=_("Billing"), choices=Billing.choices, widget=forms.RadioSelect
-    )
-    recurring_interval = forms.ChoiceField(
-        label=_("Billed every"),
-        choices=[("", "—"), *IntervalChoice.choices],
-        required=False,
-    )
-    recurring_interval_count = forms.IntegerField(
-        label=_("Interval count"),
-        min_value=1,
-        required=False,
-        help_text=_("For example 3 with “Month” bills every 3 months."),
-    )
     discount_kind = forms.ChoiceField(
         label=_("Discount"), choices=DiscountKindChoice.choices, widget=forms.RadioSelect
     )

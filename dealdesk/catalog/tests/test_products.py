@@ -145,3 +145,10 @@ def test_outsider_gets_404_for_products(mallory_client: Client, acme: Workspace)
     product.refresh_from_db()
     assert product.name == "Acme secret"
     assert not product.is_archived
+
+
+def test_new_product_form_starts_as_one_time(bob_client: Client) -> None:
+    page = bob_client.get(reverse("catalog:product_create")).content.decode()
+
+    assert 'name="billing" value="one_time" required id="id_billing_0" checked' in page
+    assert 'value="recurring" required id="id_billing_1">' in page
