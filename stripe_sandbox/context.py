@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stripe_sandbox.config import SandboxConfig
+from stripe_sandbox.errors import InvalidRequestError
 from stripe_sandbox.store import State, StripeObject
 
 
@@ -29,6 +30,22 @@ class Ctx:
 
     def get(self, object_id: str, object_name: str, param: str = "id") -> StripeObject:
         return self.state.get(object_id, self.account, object_name, param)
+
+    def get_intent(self, intent_id: str, object_name: str, params: dict[str, Any]) -> StripeObject:
+        """A payment or setup intent. Stripe.js (publishable key) may only touch an intent
+        whose client secret it holds."""
+        intent = self.get(intent_id, object_name, "intent")
+        if (
+            self.key_kind == "publishable"
+            and params.get("client_secret") != intent["client_secret"]
+        ):
+            name = object_name.replace("_", " ").title().replace(" ", "")
+            raise InvalidRequestError(
+                "The client_secret provided does not match the client_secret associated with "
+                f"the {name}.",
+                param="client_secret",
+            )
+        return intent
 
     def add(self, obj: StripeObject) -> StripeObject:
         return self.state.add(obj, self.account)

@@ -140,21 +140,8 @@ def create(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObjec
     return pi
 
 
-def _check_client_secret(ctx: Ctx, pi: StripeObject, params: dict[str, Any]) -> None:
-    """Stripe.js (publishable key) may only touch an intent whose secret it holds."""
-    if ctx.key_kind != "publishable":
-        return
-    if params.get("client_secret") != pi["client_secret"]:
-        raise InvalidRequestError(
-            "The client_secret provided does not match the client_secret associated with "
-            f"the {pi['object'].replace('_', ' ').title().replace(' ', '')}.",
-            param="client_secret",
-        )
-
-
 def retrieve(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObject:
-    pi = ctx.get(ids["intent"], "payment_intent", "intent")
-    _check_client_secret(ctx, pi, params)
+    pi = ctx.get_intent(ids["intent"], "payment_intent", params)
     return pi
 
 
@@ -185,8 +172,7 @@ def update(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObjec
 
 
 def confirm(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObject:
-    pi = ctx.get(ids["intent"], "payment_intent", "intent")
-    _check_client_secret(ctx, pi, params)
+    pi = ctx.get_intent(ids["intent"], "payment_intent", params)
     return confirm_intent(ctx, pi, params)
 
 

@@ -77,24 +77,13 @@ def create(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObjec
     return seti
 
 
-def _check_client_secret(ctx: Ctx, seti: StripeObject, params: dict[str, Any]) -> None:
-    if ctx.key_kind == "publishable" and params.get("client_secret") != seti["client_secret"]:
-        raise InvalidRequestError(
-            "The client_secret provided does not match the client_secret associated with the "
-            "SetupIntent.",
-            param="client_secret",
-        )
-
-
 def retrieve(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObject:
-    seti = ctx.get(ids["intent"], "setup_intent", "intent")
-    _check_client_secret(ctx, seti, params)
+    seti = ctx.get_intent(ids["intent"], "setup_intent", params)
     return seti
 
 
 def confirm(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObject:
-    seti = ctx.get(ids["intent"], "setup_intent", "intent")
-    _check_client_secret(ctx, seti, params)
+    seti = ctx.get_intent(ids["intent"], "setup_intent", params)
     return confirm_setup(ctx, seti, params)
 
 

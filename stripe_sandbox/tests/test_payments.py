@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 import stripe
 
-from stripe_sandbox.seed import DEMO_PENDING_ACCOUNT
+from stripe_sandbox.seed import DEMO_ACTIVE_ACCOUNT, DEMO_PENDING_ACCOUNT
 from stripe_sandbox.testing import SandboxThread
 
 
@@ -183,3 +183,21 @@ def test_publishable_key_needs_the_client_secret(
 
 def intent_account(client: stripe.StripeClient) -> str:
     return client.v1.accounts.retrieve_current().id
+
+
+def test_stripe_js_needs_the_client_secret_to_read_an_intent(
+    sandbox: SandboxThread, northwind: stripe.StripeClient
+) -> None:
+    """With the publishable key, an intent is readable only with its client secret."""
+    intent = northwind.v1.payment_intents.create({"amount": 2000, "currency": "eur"})
+    browser = sandbox.client(
+        api_key=sandbox.config.platform_publishable_key, stripe_account=DEMO_ACTIVE_ACCOUNT
+    )
+
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        browser.v1.payment_intents.retrieve(intent.id, {"client_secret": "pi_x_secret_forged"})
+    assert refused.value.param == "client_secret"
+    found = browser.v1.payment_intents.retrieve(
+        intent.id, {"client_secret": str(intent.client_secret)}
+    )
+    assert found.id == intent.id
