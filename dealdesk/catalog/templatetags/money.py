@@ -2,8 +2,8 @@ from decimal import Decimal
 
 from babel.numbers import format_percent
 from django import template
-from django.utils import translation
 
+from dealdesk.catalog.fields import current_locale
 from dealdesk.lib.money import format_money
 
 register = template.Library()
@@ -14,7 +14,7 @@ def money(amount_minor: int | None, currency: str) -> str:
     """``{{ line.unit_amount_minor|money:deal.currency }}`` in the active language."""
     if amount_minor is None:
         return ""
-    return format_money(amount_minor, currency, translation.get_language() or "en")
+    return format_money(amount_minor, currency, current_locale())
 
 
 @register.filter
@@ -23,5 +23,5 @@ def percent_bp(basis_points: int | None) -> str:
     if basis_points is None:
         return ""
     return format_percent(
-        Decimal(basis_points) / 10000, format="#,##0.##%", locale=translation.get_language() or "en"
+        Decimal(basis_points) / 10000, format="#,##0.##%", locale=current_locale()
     )
