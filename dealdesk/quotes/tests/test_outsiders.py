@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from dealdesk.crm.models import Deal
-from dealdesk.quotes.models import Quote, QuoteStatus
+from dealdesk.quotes.models import Quote
 
 pytestmark = pytest.mark.django_db
 
@@ -82,9 +82,19 @@ def test_quote_list_shows_only_our_quotes(
     assert draft.title not in mallory_client.get(reverse("quotes:list")).content.decode()
 
 
-def test_anonymous_seller_views_go_to_login(client: Client, draft: Quote) -> None:
-    response = client.get(reverse("quotes:detail", kwargs={"pk": draft.pk}))
+@pytest.mark.parametrize("which", ["draft", "published"])
+def test_anonymous_seller_views_go_to_login(
+    client: Client, request: pytest.FixtureRequest, which: str
+) -> None:
+    quote: Quote = request.getfixturevalue(which)
+    status_before, lines_before = quote.status, quote.lines.count()
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
-    assert draft.status == QuoteStatus.DRAFT
+    for method, url in _seller_urls(quote):
+        response = getattr(client, method)(url, {"go": "next", "title": "Hijacked"})
+        assert response.status_code == 302, (method, url)
+        assert response["Location"].startswith(reverse("login")), (method, url)
+
+    quote.refresh_from_db()
+    assert quote.status == status_before
+    assert quote.title == "Growth rollout"
+    assert quote.lines.count() == lines_before
