@@ -1,0 +1,82 @@
+"""The embedded SQLite database of the demo survives concurrent writes (no "database is locked").
+
+The suite runs on PostgreSQL, so this test runs the app in a child process on a
+SQLite file, exactly as ``make demo`` configures it, and fires eight accepts of
+one quote at once from eight threads.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SCRIPT = r"""
+import threading
+import django
+from django.core.management import call_command
+
+django.setup()
+call_command("migrate", verbosity=0)
+
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from dealdesk.factories import MembershipFactory, UserFactory, WorkspaceFactory
+from dealdesk.quotes.models import Quote
+from dealdesk.quotes import services
+from dealdesk.quotes.tests.factories import deal_with_lines, draft_quote
+from dealdesk.workspaces.models import Role
+
+workspace = WorkspaceFactory.create(name="Acme GmbH")
+bob = UserFactory.create(email="bob@acme.example")
+MembershipFactory.create(user=bob, workspace=workspace, role=Role.SELLER)
+draft = draft_quote(deal_with_lines(workspace), bob)
+draft.signature_required = True
+draft.save(update_fields=["signature_required"])
+quote = services.quote_publish(quote=draft, user=bob)
+url = reverse("quotes:public_accept", kwargs={"token": quote.token})
+connection.close()
+
+start = threading.Barrier(8)
+statuses = []
+
+def accept(number):
+    client = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
+    start.wait()
+    response = client.post(url, {"full_name": f"Carol {number}", "agree": "on"})
+    statuses.append(response.status_code)
+    connection.close()
+
+threads = [threading.Thread(target=accept, args=(n,)) for n in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+quote = Quote.objects.get(pk=quote.pk)
+print("STATUSES", sorted(statuses))
+print("ACCEPTED_BY", quote.accepted_name)
+"""
+
+
+def test_eight_simultaneous_accepts_on_sqlite_never_fail(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "dealdesk.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "STATUSES [302, 302, 302, 302, 302, 302, 302, 302]" in result.stdout, result.stdout
+    assert "ACCEPTED_BY Carol" in result.stdout
