@@ -149,7 +149,7 @@ def quote_document(
     else:
         buyer = snapshots.buyer_snapshot(quote.company, quote.contacts.all())
         seller = snapshots.seller_snapshot(
-            workspace_name=quote.workspace.name,
+            workspace=quote.workspace,
             name=quote.seller_name,
             email=quote.seller_email,
             phone=quote.seller_phone,

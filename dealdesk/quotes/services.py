@@ -383,7 +383,7 @@ def quote_publish(*, quote: Quote, user: User, now: datetime | None = None) -> Q
     locked.buyer_snapshot = dict(snapshots.buyer_snapshot(locked.company, locked.contacts.all()))
     locked.seller_snapshot = dict(
         snapshots.seller_snapshot(
-            workspace_name=locked.workspace.name,
+            workspace=locked.workspace,
             name=locked.seller_name or _full_name(user),
             email=locked.seller_email,
             phone=locked.seller_phone,

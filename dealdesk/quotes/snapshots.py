@@ -1,16 +1,19 @@
 """What publishing copies into a quote: totals and both parties, as plain JSON.
 
 The same builders serve the seller's preview of a draft (read live from the
-CRM) and the frozen copy a buyer sees, so both look the same.
+CRM) and the frozen copy a buyer sees, so both look the same. The seller's
+address and VAT number are frozen too: changing the workspace settings later
+does not change a published quote (quotes published before they existed have none).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from dealdesk.crm.models import Company, Contact
 from dealdesk.lib.pricing import Amounts, Interval, LinePrice, Recurrence, Totals
+from dealdesk.workspaces.models import Workspace
 
 
 class Person(TypedDict):
@@ -30,18 +33,21 @@ class SellerSnapshot(TypedDict):
     name: str
     email: str
     phone: str
+    address: NotRequired[list[str]]
+    vat_number: NotRequired[str]
 
 
-def company_address(company: Company) -> list[str]:
-    city = " ".join(part for part in (company.postal_code, company.city) if part)
-    lines = [company.address_line1, company.address_line2, city, company.country]
+def postal_address(party: Company | Workspace) -> list[str]:
+    """A company's or the seller's address as printed lines, leaving out empty ones."""
+    city = " ".join(part for part in (party.postal_code, party.city) if part)
+    lines = [party.address_line1, party.address_line2, city, party.country]
     return [line for line in lines if line]
 
 
 def buyer_snapshot(company: Company | None, contacts: Iterable[Contact]) -> BuyerSnapshot:
     return {
         "company_name": company.name if company else "",
-        "address": company_address(company) if company else [],
+        "address": postal_address(company) if company else [],
         "contacts": [
             {"name": str(contact), "email": contact.email, "job_title": contact.job_title}
             for contact in contacts
@@ -49,8 +55,15 @@ def buyer_snapshot(company: Company | None, contacts: Iterable[Contact]) -> Buye
     }
 
 
-def seller_snapshot(*, workspace_name: str, name: str, email: str, phone: str) -> SellerSnapshot:
-    return {"workspace_name": workspace_name, "name": name, "email": email, "phone": phone}
+def seller_snapshot(*, workspace: Workspace, name: str, email: str, phone: str) -> SellerSnapshot:
+    return {
+        "workspace_name": workspace.name,
+        "name": name,
+        "email": email,
+        "phone": phone,
+        "address": postal_address(workspace),
+        "vat_number": workspace.vat_number,
+    }
 
 
 def _amounts_json(amounts: Amounts) -> dict[str, int]:

@@ -87,7 +87,16 @@ class WorkspaceForm(forms.ModelForm[Workspace]):
 
     class Meta:
         model = Workspace
-        fields = ["name"]
+        fields = [
+            "name",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "country",
+            "vat_number",
+        ]
+        help_texts = {"vat_number": _("Printed with your address on every quote.")}
 
     def clean_logo(self) -> tuple[bytes, str] | None:
         upload = self.cleaned_data.get("logo")

@@ -70,6 +70,13 @@ class Workspace(models.Model):
     """A company using DealDesk. Every piece of business data belongs to one."""
 
     name = models.CharField(_("name"), max_length=120)
+    # The seller's postal address and VAT number, printed in the seller block of quotes.
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=100, blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=40, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
