@@ -7,8 +7,10 @@ real secret key, allowed hosts and HTTPS settings are in place.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "django.forms",
     "django_tasks",
     "django_tasks_db",
@@ -70,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -210,6 +214,43 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# Content-Security-Policy (django-csp): pages run and style only our own static files, no
+# inline script or style. "Connect with Stripe" posts to us and we redirect to Stripe's
+# OAuth page; browsers check form-action on that redirect too.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        # Named so that STRIPE_JS_CSP adds to them instead of replacing default-src.
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "img-src": [SELF, "data:"],  # workspace logos are data: URIs
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF, _origin(STRIPE_CONNECT_BASE)],
+        "frame-ancestors": [NONE],
+    }
+}
+# Added (csp_update) only on the buyer's quote page, where Stripe.js takes the payment.
+_stripe_js = [_origin(STRIPE_JS_URL)]
+_stripe_frames = list(_stripe_js)
+if _stripe_js == ["https://js.stripe.com"]:
+    # Stripe's documented policy for Stripe.js: its subdomains and the 3-D Secure frames.
+    _stripe_js.append("https://*.js.stripe.com")
+    _stripe_frames += ["https://*.js.stripe.com", "https://hooks.stripe.com"]
+STRIPE_JS_CSP = {
+    "script-src": _stripe_js,
+    "frame-src": _stripe_frames,
+    "connect-src": [_origin(STRIPE_API_BASE)],
+}
 
 if PRODUCTION:
     if SECRET_KEY == _DEMO_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:

@@ -114,6 +114,8 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         )
     except gateway.InvalidSignature:
         return HttpResponseBadRequest("invalid signature")
+    except gateway.NotAnEvent:
+        return HttpResponseBadRequest("not a Stripe event")
     stored = webhook_store(event=event)
     if stored is not None:
         event_pk = stored.pk

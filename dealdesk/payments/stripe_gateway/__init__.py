@@ -16,13 +16,20 @@ from dealdesk.payments.stripe_gateway.errors import (
     StripeRefused,
     StripeUnavailable,
 )
-from dealdesk.payments.stripe_gateway.webhooks import InvalidSignature, verified_event
+from dealdesk.payments.stripe_gateway.webhooks import (
+    InvalidEvent,
+    InvalidSignature,
+    NotAnEvent,
+    verified_event,
+)
 
 __all__ = [
     "AccountNotConnected",
     "AccountStatus",
     "ConnectedAccount",
+    "InvalidEvent",
     "InvalidSignature",
+    "NotAnEvent",
     "StripeGatewayError",
     "StripeRefused",
     "StripeUnavailable",

@@ -13,6 +13,7 @@ from django.urls import reverse
 from dealdesk.payments.models import ConnectionStatus, StripeConnection
 from dealdesk.payments.selectors import payment_readiness
 from dealdesk.payments.services import OAUTH_STATE_SESSION_KEY
+from dealdesk.payments.tests.signing import event_body, post_signed
 from dealdesk.workspaces.models import AuditEntry, User, Workspace
 from stripe_sandbox.seed import DEMO_ACTIVE_ACCOUNT, DEMO_PENDING_ACCOUNT
 
@@ -269,14 +270,12 @@ def test_r2_account_updated_webhook_rereads_activation_from_stripe(
     stripe_sandbox: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from dealdesk.payments.tests.test_webhooks import _event, _post
-
     _connect(alice_client, stripe_sandbox, DEMO_PENDING_ACCOUNT)
     stripe_sandbox.admin(f"accounts/{DEMO_PENDING_ACCOUNT}/activate", {})
     # The event's own snapshot claims "not activated": the handler trusts Stripe, not it.
     stale = {"id": DEMO_PENDING_ACCOUNT, "object": "account", "charges_enabled": False}
 
     with django_capture_on_commit_callbacks(execute=True):
-        _post(client, _event("account.updated", DEMO_PENDING_ACCOUNT, stale, "evt_upd"))
+        post_signed(client, event_body("account.updated", DEMO_PENDING_ACCOUNT, stale, "evt_upd"))
 
     assert payment_readiness(acme).can_accept_payments

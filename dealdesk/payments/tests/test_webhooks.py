@@ -2,58 +2,19 @@
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-import stripe
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from dealdesk.payments.models import ConnectionStatus, StripeConnection, WebhookEvent, WebhookStatus
+from dealdesk.payments.tests.signing import deauthorized_body, event_body, post_signed
 from dealdesk.workspaces.models import AuditEntry, Workspace
 
 pytestmark = pytest.mark.django_db
 
-Post = Callable[..., Any]
-
-
-def _event(event_type: str, account: str, obj: dict[str, Any], event_id: str = "evt_1") -> str:
-    return json.dumps(
-        {
-            "id": event_id,
-            "object": "event",
-            "type": event_type,
-            "account": account,
-            "livemode": False,
-            "created": int(time.time()),
-            "data": {"object": obj},
-        }
-    )
-
-
-def _post(
-    client: Client, payload: str, secret: str | None = None, timestamp: int | None = None
-) -> Any:
-    header = stripe.WebhookSignature.generate_signature_header(
-        payload, secret or settings.STRIPE_WEBHOOK_SECRET, timestamp=timestamp
-    )
-    return client.post(
-        reverse("payments:stripe_webhook"),
-        data=payload,
-        content_type="application/json",
-        HTTP_STRIPE_SIGNATURE=header,
-    )
-
-
-def _deauthorized(account: str = "acct_seller", event_id: str = "evt_1") -> str:
-    return _event(
-        "account.application.deauthorized",
-        account,
-        {"id": settings.STRIPE_CLIENT_ID, "object": "application"},
-        event_id,
-    )
+TOLERANCE = 300  # seconds either side of now, Stripe's default
 
 
 @pytest.fixture
@@ -64,7 +25,7 @@ def connection(acme: Workspace) -> StripeConnection:
 
 
 def test_forged_signature_is_rejected_and_nothing_stored(client: Client) -> None:
-    response = _post(client, _deauthorized(), secret="whsec_attacker")
+    response = post_signed(client, deauthorized_body("acct_seller"), secret="whsec_attacker")
 
     assert response.status_code == 400
     assert not WebhookEvent.objects.exists()
@@ -72,17 +33,81 @@ def test_forged_signature_is_rejected_and_nothing_stored(client: Client) -> None
 
 def test_missing_signature_is_rejected(client: Client) -> None:
     response = client.post(
-        reverse("payments:stripe_webhook"), data=_deauthorized(), content_type="application/json"
+        reverse("payments:stripe_webhook"),
+        data=deauthorized_body("acct_seller"),
+        content_type="application/json",
     )
     assert response.status_code == 400
     assert not WebhookEvent.objects.exists()
 
 
-def test_stale_signature_is_rejected(client: Client) -> None:
-    response = _post(client, _deauthorized(), timestamp=int(time.time()) - 3600)
+def test_signature_older_than_the_tolerance_is_rejected(client: Client) -> None:
+    response = post_signed(
+        client, deauthorized_body("acct_seller"), timestamp=int(time.time()) - TOLERANCE - 30
+    )
 
     assert response.status_code == 400
     assert not WebhookEvent.objects.exists()
+
+
+def test_signature_from_beyond_the_tolerance_in_the_future_is_rejected(client: Client) -> None:
+    response = post_signed(
+        client, deauthorized_body("acct_seller"), timestamp=int(time.time()) + TOLERANCE + 30
+    )
+
+    assert response.status_code == 400
+    assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.parametrize("offset", [-(TOLERANCE - 30), TOLERANCE - 30], ids=["past", "future"])
+def test_signature_within_the_tolerance_either_way_is_accepted(
+    client: Client, offset: int, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Clocks drift both ways: a few minutes either side of now is fine."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_signed(
+            client, deauthorized_body("acct_seller"), timestamp=int(time.time()) + offset
+        )
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.count() == 1
+
+
+NOT_EVENTS = {
+    "array": "[]",
+    "null": "null",
+    "string": '"evt_1"',
+    "number": "42",
+    "true": "true",
+    "object without id": json.dumps({"object": "event", "type": "account.updated"}),
+    "object without type": json.dumps({"id": "evt_1", "object": "event"}),
+    "id not a string": json.dumps({"id": 7, "type": "account.updated"}),
+    "empty id": json.dumps({"id": "", "type": "account.updated"}),
+    "type not a string": json.dumps({"id": "evt_1", "type": ["account.updated"]}),
+    "account not a string": json.dumps({"id": "evt_1", "type": "x", "account": {"id": "a"}}),
+    "id too long to be Stripe's": json.dumps({"id": "evt_" + "9" * 300, "type": "x"}),
+    "type too long": json.dumps({"id": "evt_1", "type": "x" * 200}),
+    "NUL character in a value": json.dumps(
+        {"id": "evt_1", "type": "x", "data": {"object": {"name": "a\u0000b"}}}
+    ),
+    "NUL character in a key": json.dumps(
+        {"id": "evt_1", "type": "x", "data": {"object": {"a\u0000b": 1}}}
+    ),
+    "not JSON": "{not json",
+    "nested too deep to parse": "[" * 100_000 + "]" * 100_000,
+}
+
+
+@pytest.mark.parametrize("payload", NOT_EVENTS.values(), ids=NOT_EVENTS.keys())
+def test_correctly_signed_body_that_is_not_an_event_is_a_400(
+    client: Client, payload: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = post_signed(client, payload)
+
+    assert response.status_code == 400
+    assert not WebhookEvent.objects.exists()
+    assert callbacks == []
 
 
 def test_r4_deauthorized_webhook_marks_connection_revoked(
@@ -91,7 +116,7 @@ def test_r4_deauthorized_webhook_marks_connection_revoked(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        response = _post(client, _deauthorized())
+        response = post_signed(client, deauthorized_body("acct_seller"))
 
     assert response.status_code == 200
     connection.refresh_from_db()
@@ -106,11 +131,11 @@ def test_replayed_event_is_stored_and_processed_once(
     connection: StripeConnection,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    payload = _deauthorized()
+    payload = deauthorized_body("acct_seller")
     with django_capture_on_commit_callbacks(execute=True):
-        first = _post(client, payload)
+        first = post_signed(client, payload)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        second = _post(client, payload)
+        second = post_signed(client, payload)
 
     assert first.status_code == second.status_code == 200
     assert WebhookEvent.objects.count() == 1
@@ -123,13 +148,13 @@ def test_deauthorization_of_another_platforms_app_is_ignored(
     connection: StripeConnection,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    payload = _event(
+    payload = event_body(
         "account.application.deauthorized",
         "acct_seller",
         {"id": "ca_someone_else", "object": "application"},
     )
     with django_capture_on_commit_callbacks(execute=True):
-        _post(client, payload)
+        post_signed(client, payload)
 
     connection.refresh_from_db()
     assert connection.status == ConnectionStatus.CONNECTED
@@ -139,7 +164,7 @@ def test_unknown_event_types_are_stored_as_ignored(
     client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        _post(client, _event("balance.available", "acct_x", {"id": "bal"}))
+        post_signed(client, event_body("balance.available", "acct_x", {"id": "bal"}))
 
     assert WebhookEvent.objects.get().status == WebhookStatus.IGNORED
 
@@ -153,7 +178,7 @@ def test_r4_after_revocation_the_reason_says_access_was_revoked(
     from dealdesk.payments.selectors import payment_readiness
 
     with django_capture_on_commit_callbacks(execute=True):
-        _post(client, _deauthorized())
+        post_signed(client, deauthorized_body("acct_seller"))
 
     readiness = payment_readiness(acme)
     assert not readiness.can_accept_payments
