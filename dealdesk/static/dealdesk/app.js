@@ -13,6 +13,7 @@
  *   data-dialog-open="#id"        on a button: opens that <dialog> as a modal;
  *   data-dialog-close             on a button inside a dialog: closes it.
  *   <details class="menu">        closes on outside click and Escape.
+ *   data-print                    on a button: opens the browser's print dialog.
  *   <body data-nav="deals">       marks the matching [data-nav-item] as aria-current="page".
  */
 (function () {
@@ -227,6 +228,14 @@
       event.preventDefault();
       closer.closest("dialog").close();
     }
+  });
+
+  /* ---- Print (no inline handlers: the Content-Security-Policy forbids them) */
+
+  doc.addEventListener("click", function (event) {
+    if (!event.target.closest("[data-print]")) return;
+    event.preventDefault();
+    window.print();
   });
 
   /* ---- Disclosure menus -------------------------------------------------- */
