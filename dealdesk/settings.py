@@ -191,6 +191,13 @@ STRIPE_DASHBOARD_URL = os.environ.get(
     "https://dashboard.stripe.com" if _stripe_configured else f"{_STRIPE_SANDBOX}/dashboard",
 )
 
+# Workspace logos: checked from the image header before any pixel is decoded (a small
+# file can declare a huge image), then re-encoded at most DISPLAY_WIDTH wide.
+DEALDESK_LOGO_MAX_BYTES = int(os.environ.get("DEALDESK_LOGO_MAX_BYTES", str(200 * 1024)))
+DEALDESK_LOGO_MAX_SIDE = int(os.environ.get("DEALDESK_LOGO_MAX_SIDE", "2000"))
+DEALDESK_LOGO_MAX_PIXELS = int(os.environ.get("DEALDESK_LOGO_MAX_PIXELS", str(4_000_000)))
+DEALDESK_LOGO_DISPLAY_WIDTH = int(os.environ.get("DEALDESK_LOGO_DISPLAY_WIDTH", "600"))
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from dealdesk.crm.models import Deal
 from dealdesk.lib import clock
@@ -20,8 +23,94 @@ from dealdesk.workspaces.models import Workspace, WorkspaceLogo
 PUBLIC_STATUSES = (QuoteStatus.PUBLISHED, QuoteStatus.ACCEPTED, QuoteStatus.PAID)
 
 
-def quote_list(*, workspace: Workspace) -> QuerySet[Quote]:
-    return Quote.objects.for_workspace(workspace).select_related("deal")
+# The seller's list filters by what a quote shows as: "expired" is published and past its date.
+EXPIRED = "expired"
+LIST_STATUSES = [
+    (QuoteStatus.DRAFT.value, QuoteStatus.DRAFT.label),
+    (QuoteStatus.PUBLISHED.value, QuoteStatus.PUBLISHED.label),
+    (EXPIRED, _("Expired")),
+    (QuoteStatus.RECALLED.value, QuoteStatus.RECALLED.label),
+    (QuoteStatus.ACCEPTED.value, QuoteStatus.ACCEPTED.label),
+    (QuoteStatus.PAID.value, QuoteStatus.PAID.label),
+    (QuoteStatus.ARCHIVED.value, QuoteStatus.ARCHIVED.label),
+]
+
+
+def _number_searched(query: str) -> int | None:
+    """ "Q-0042", "q42" or "42" all mean quote number 42."""
+    digits = query.upper().removeprefix("Q").lstrip("- ")
+    return int(digits) if digits.isdigit() and len(digits) <= 9 else None
+
+
+def _search(query: str) -> Q:
+    """Number, title, deal, buyer company (as published, or as it is now) and buyer contact."""
+    contacts = (
+        Quote.contacts.through.objects.filter(quote_id=OuterRef("pk"))
+        .annotate(full_name=Concat("contact__first_name", Value(" "), "contact__last_name"))
+        .filter(Q(full_name__icontains=query) | Q(contact__email__icontains=query))
+    )
+    condition = (
+        Q(title__icontains=query)
+        | Q(deal__name__icontains=query)
+        | Q(company__name__icontains=query)
+        | Q(buyer_snapshot__company_name__icontains=query)
+        | Q(Exists(contacts))
+    )
+    number = _number_searched(query)
+    if number is not None:
+        condition |= Q(number=number)
+    return condition
+
+
+def quote_list(
+    *, workspace: Workspace, status: str = "", query: str = "", now: datetime | None = None
+) -> QuerySet[Quote]:
+    """The workspace's quotes for the seller's list, filtered by status and a search.
+
+    A fixed number of queries for any page: one for the quotes with their deal,
+    company and owner, one for all their lines (amounts of drafts are priced live).
+    """
+    now = now or clock.utcnow()
+    quotes = (
+        Quote.objects.for_workspace(workspace)
+        .select_related("deal", "company", "created_by")
+        .prefetch_related("lines")
+    )
+    if status == EXPIRED:
+        quotes = quotes.filter(status=QuoteStatus.PUBLISHED, expires_at__lt=now)
+    elif status == QuoteStatus.PUBLISHED:
+        quotes = quotes.filter(status=QuoteStatus.PUBLISHED, expires_at__gte=now)
+    elif status in QuoteStatus.values:
+        quotes = quotes.filter(status=status)
+    query = query.strip()
+    if query:
+        quotes = quotes.filter(_search(query))
+    return quotes
+
+
+@dataclass(frozen=True)
+class QuoteRow:
+    """One line of the seller's quote list."""
+
+    quote: Quote
+    company_name: str
+    totals: Totals
+
+
+def quote_rows(quotes: Iterable[Quote]) -> list[QuoteRow]:
+    """Buyer company and amounts as the buyer sees them: frozen once published, live for drafts.
+
+    Uses the lines prefetched by ``quote_list``; no queries of its own.
+    """
+    rows = []
+    for quote in quotes:
+        _prices, totals, frozen = _priced_lines(quote, list(quote.lines.all()))
+        if frozen:
+            company_name = str(quote.buyer_snapshot.get("company_name", ""))
+        else:
+            company_name = quote.company.name if quote.company else ""
+        rows.append(QuoteRow(quote=quote, company_name=company_name, totals=totals))
+    return rows
 
 
 def quotes_for_deal(*, deal: Deal) -> QuerySet[Quote]:

@@ -2,15 +2,11 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from dealdesk.workspaces.models import (
-    LOGO_MAX_BYTES,
-    Role,
-    User,
-    Workspace,
-    logo_content_type,
-)
+from dealdesk.workspaces.logo import Logo, LogoLimits, LogoRejected, clean_logo, too_large_message
+from dealdesk.workspaces.models import Role, User, Workspace
 
 
 class SignupForm(forms.Form):
@@ -80,7 +76,6 @@ class WorkspaceForm(forms.ModelForm[Workspace]):
     logo = forms.FileField(
         label=_("Logo"),
         required=False,
-        help_text=_("PNG or JPEG, at most 200 KB. Shown on your quotes and their PDFs."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
     )
     remove_logo = forms.BooleanField(label=_("Remove the current logo"), required=False)
@@ -98,17 +93,26 @@ class WorkspaceForm(forms.ModelForm[Workspace]):
         ]
         help_texts = {"vat_number": _("Printed with your address on every quote.")}
 
-    def clean_logo(self) -> tuple[bytes, str] | None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limits = LogoLimits.from_settings()
+        self.fields["logo"].help_text = _(
+            "PNG or JPEG, at most %(size)s and %(max_size)s pixels. "
+            "Shown on your quotes and their PDFs."
+        ) % {"size": filesizeformat(limits.max_bytes), "max_size": limits.max_dimensions}
+
+    def clean_logo(self) -> Logo | None:
+        """The re-encoded logo to store (see workspaces.logo), or None when none was sent."""
         upload = self.cleaned_data.get("logo")
         if not upload:
             return None
-        if upload.size > LOGO_MAX_BYTES:
-            raise forms.ValidationError(_("The logo is too large: at most 200 KB."))
-        data = upload.read()
-        content_type = logo_content_type(data)
-        if content_type is None:
-            raise forms.ValidationError(_("Upload the logo as a PNG or JPEG image."))
-        return data, content_type
+        limits = LogoLimits.from_settings()
+        if upload.size > limits.max_bytes:  # before reading it into memory
+            raise forms.ValidationError(too_large_message(limits))
+        try:
+            return clean_logo(upload.read(), limits)
+        except LogoRejected as rejected:
+            raise forms.ValidationError(str(rejected)) from None
 
 
 class ProfileForm(forms.ModelForm[User]):

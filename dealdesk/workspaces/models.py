@@ -191,15 +191,12 @@ class AuditEntry(models.Model):
         return f"{self.action} {self.target}"
 
 
-LOGO_MAX_BYTES = 200 * 1024
-LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-
-
 class WorkspaceLogo(models.Model):
     """The logo on the workspace's quotes. Kept apart so workspace lookups stay light.
 
     Stored in the database (small, PNG or JPEG only) so quotes and PDFs need no
-    media server; pages embed it as a data URI.
+    media server; pages embed it as a data URI. ``data`` is never the upload
+    itself but its checked re-encoding (workspaces.logo.clean_logo).
     """
 
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="logo")
@@ -214,11 +211,3 @@ class WorkspaceLogo(models.Model):
     def data_uri(self) -> str:
         encoded = base64.b64encode(bytes(self.data)).decode("ascii")
         return f"data:{self.content_type};base64,{encoded}"
-
-
-def logo_content_type(data: bytes) -> str | None:
-    """The image type from the file's first bytes, or None when it is not PNG or JPEG."""
-    for magic, content_type in LOGO_TYPES.items():
-        if data.startswith(magic):
-            return content_type
-    return None

@@ -77,7 +77,7 @@ def workspace_settings(request: MemberRequest) -> HttpResponse:
             logo = form.cleaned_data.get("logo")
             if logo:
                 services.workspace_logo_set(
-                    workspace=request.workspace, data=logo[0], content_type=logo[1]
+                    workspace=request.workspace, data=logo.data, content_type=logo.content_type
                 )
             elif form.cleaned_data.get("remove_logo"):
                 services.workspace_logo_remove(workspace=request.workspace)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,13 +16,25 @@ from dealdesk.quotes.models import QuoteStatus
 from dealdesk.quotes.views.public import render_quote_page
 from dealdesk.quotes.views.wizard import seller_quote
 from dealdesk.workspaces.access import MemberRequest, member_required
-from dealdesk.workspaces.listing import search_and_paginate
+from dealdesk.workspaces.listing import PER_PAGE
 
 
 @member_required
 def quote_list(request: MemberRequest) -> HttpResponse:
-    quotes = selectors.quote_list(workspace=request.workspace)
-    context = search_and_paginate(request, quotes, ["title", "deal__name"])
+    statuses = dict(selectors.LIST_STATUSES)
+    status = request.GET.get("status", "")
+    status = status if status in statuses else ""
+    query = request.GET.get("q", "").strip()
+    quotes = selectors.quote_list(workspace=request.workspace, status=status, query=query)
+    page_obj = Paginator(quotes, PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page_obj,
+        "rows": selectors.quote_rows(page_obj),
+        "q": query,
+        "status": status,
+        "statuses": selectors.LIST_STATUSES,
+        "filtered": bool(status),
+    }
     return render(request, "quotes/quote_list.html", context)
 
 
