@@ -138,6 +138,7 @@ def _line(
             "unit_amount_decimal": price["unit_amount_decimal"],
         },
         "quantity": quantity,
+        "quantity_decimal": str(quantity),
         "subscription": subscription,
         "subtotal": amount,
         "taxes": [],

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from stripe_sandbox.errors import InvalidRequestError
+from stripe_sandbox.shapes import conform
 from stripe_sandbox.store import State, StripeObject
 
 Presenter = Callable[[State, StripeObject], StripeObject]
@@ -26,10 +27,12 @@ def public(obj: StripeObject) -> StripeObject:
 
 
 def present(state: State, obj: StripeObject) -> StripeObject:
+    """The object as the API returns it, with every field Stripe's has (see shapes.py)."""
     if obj.get("object") == "list":
         return {**obj, "data": [present(state, item) for item in obj["data"]]}
     presenter = PRESENTERS.get(obj.get("object", ""))
-    return presenter(state, obj) if presenter else public(obj)
+    rendered = presenter(state, obj) if presenter else public(obj)
+    return conform(rendered)
 
 
 def list_object(state: State, items: Iterable[StripeObject], url: str) -> StripeObject:
@@ -77,7 +80,7 @@ def expand(state: State, account: str, rendered: StripeObject, paths: list[str])
         for part in parts:
             node = node.setdefault(part, {})
     _apply(state, account, rendered, tree, "")
-    return rendered
+    return conform(rendered)
 
 
 def _apply(

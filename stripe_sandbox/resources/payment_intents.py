@@ -27,6 +27,8 @@ PaymentHook = Callable[[Ctx, StripeObject, StripeObject], None]
 ON_SUCCEEDED: list[PaymentHook] = []
 ON_FAILED: list[PaymentHook] = []
 
+# The payment method types the sandbox models (its accounts have only cards enabled).
+SUPPORTED_METHOD_TYPES = ("card",)
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 AUTHENTICATION_FAILED = (
     "We are unable to authenticate your payment method. Please choose a different payment "
@@ -44,7 +46,8 @@ def new_payment_intent(
     metadata: dict[str, str] | None = None,
     setup_future_usage: str | None = None,
     automatic: bool = True,
-    payment_method_types: list[str] | None = None,
+    allowed_types: list[str] | None = None,
+    excluded_types: list[str] | None = None,
     receipt_email: str | None = None,
 ) -> StripeObject:
     currency = currency.lower()
@@ -58,6 +61,7 @@ def new_payment_intent(
         "amount_capturable": 0,
         "amount_details": {"tip": {}},
         "amount_received": 0,
+        "allowed_payment_method_types": allowed_types,
         "application": None,
         "application_fee_amount": None,
         "automatic_payment_methods": (
@@ -73,7 +77,7 @@ def new_payment_intent(
         "customer": customer,
         "customer_account": None,
         "description": description,
-        "excluded_payment_method_types": None,
+        "excluded_payment_method_types": excluded_types,
         "last_payment_error": None,
         "latest_charge": None,
         "livemode": False,
@@ -90,7 +94,7 @@ def new_payment_intent(
                 "request_three_d_secure": "automatic",
             }
         },
-        "payment_method_types": payment_method_types or ["card"],
+        "payment_method_types": _method_types(allowed_types, excluded_types),
         "processing": None,
         "receipt_email": receipt_email,
         "review": None,
@@ -106,6 +110,34 @@ def new_payment_intent(
     ctx.add(pi)
     ctx.emit("payment_intent.created", pi)
     return pi
+
+
+def _method_types(allowed: list[str] | None, excluded: list[str] | None) -> list[str]:
+    """Of the allowed (default: every) types, those the account can take; refused if none."""
+    offered = [
+        kind
+        for kind in SUPPORTED_METHOD_TYPES
+        if (allowed is None or kind in allowed) and kind not in (excluded or [])
+    ]
+    if not offered:
+        param = "allowed_payment_method_types" if allowed else "excluded_payment_method_types"
+        raise InvalidRequestError(
+            "None of the requested payment method types can be used: the Stripe sandbox only "
+            f"supports {', '.join(SUPPORTED_METHOD_TYPES)} payment methods; use real Stripe "
+            "test mode for others.",
+            param=param,
+        )
+    return offered
+
+
+def _restrict(pi: StripeObject, params: dict[str, Any]) -> None:
+    """`allowed_payment_method_types` / `excluded_payment_method_types` on update or confirm."""
+    names = ("allowed_payment_method_types", "excluded_payment_method_types")
+    if not any(name in params for name in names):
+        return
+    allowed, excluded = (params[n] or None if n in params else pi[n] for n in names)
+    pi["payment_method_types"] = _method_types(allowed, excluded)
+    pi.update(dict(zip(names, (allowed, excluded), strict=True)))
 
 
 def create(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObject:
@@ -128,8 +160,9 @@ def create(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObjec
         description=params.get("description"),
         metadata=merge_metadata({}, params.get("metadata", {})),
         setup_future_usage=params.get("setup_future_usage"),
-        automatic=automatic or "payment_method_types" not in params,
-        payment_method_types=params.get("payment_method_types"),
+        automatic=automatic or "allowed_payment_method_types" not in params,
+        allowed_types=params.get("allowed_payment_method_types"),
+        excluded_types=params.get("excluded_payment_method_types"),
         receipt_email=params.get("receipt_email"),
     )
     if pm_id := params.get("payment_method"):
@@ -154,6 +187,7 @@ def update(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObjec
             code="payment_intent_unexpected_state",
         )
     before = present(ctx.state, pi)
+    _restrict(pi, params)
     for key in ("amount", "description", "receipt_email", "setup_future_usage", "customer"):
         if key in params:
             pi[key] = params[key] if params[key] != "" else None
@@ -195,6 +229,7 @@ def confirm_intent(ctx: Ctx, pi: StripeObject, params: dict[str, Any]) -> Stripe
             extra={"payment_intent": present(ctx.state, pi)},
         )
     require_charges_enabled(ctx)
+    _restrict(pi, params)
     if pm_id := params.get("payment_method"):
         pi["payment_method"] = payment_methods.resolve(ctx, pm_id)["id"]
     if not pi["payment_method"]:

@@ -57,6 +57,8 @@ def create(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObjec
         "charge": charge["id"],
         "created": ctx.now(),
         "currency": charge["currency"],
+        "customer": charge["customer"],
+        "customer_account": None,
         "destination_details": {
             "card": {
                 "reference_status": "pending",
@@ -67,6 +69,7 @@ def create(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObjec
         },
         "metadata": merge_metadata({}, params.get("metadata", {})),
         "payment_intent": charge["payment_intent"],
+        "payment_method": charge["payment_method"],
         "reason": params.get("reason"),
         "receipt_number": None,
         "source_transfer_reversal": None,

@@ -109,11 +109,8 @@ def create(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObjec
         "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
         "billing_cycle_anchor": now,
         "billing_cycle_anchor_config": None,
-        "billing_mode": {
-            "flexible": None,
-            "type": (params.get("billing_mode") or {}).get("type", "classic"),
-            "updated_at": None,
-        },
+        "billing_mode": _billing_mode(params, now),
+        "billing_schedules": [],
         "billing_thresholds": None,
         "cancel_at": None,
         "cancel_at_period_end": False,
@@ -172,6 +169,21 @@ def create(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObjec
     return sub
 
 
+def _billing_mode(params: dict[str, Any], now: int) -> dict[str, Any]:
+    """Since 2025-09-30.clover new subscriptions default to flexible billing mode."""
+    requested = params.get("billing_mode") or {}
+    if requested.get("type", "flexible") == "classic":
+        if "flexible" in requested:
+            raise InvalidRequestError(
+                "billing_mode[flexible] can only be set when billing_mode[type] is flexible.",
+                param="billing_mode[flexible]",
+            )
+        return {"flexible": None, "type": "classic", "updated_at": None}
+    # The sandbox refuses every change that would prorate, so the setting only shows.
+    discounts = (requested.get("flexible") or {}).get("proration_discounts")
+    return {"flexible": {"proration_discounts": discounts}, "type": "flexible", "updated_at": now}
+
+
 def _check_compatible(
     prices: list[StripeObject], extras: list[StripeObject], params: dict[str, Any]
 ) -> None:
@@ -182,7 +194,7 @@ def _check_compatible(
             "Found mismatch in currency field.",
             param="items",
         )
-    flexible = (params.get("billing_mode") or {}).get("type") == "flexible"
+    flexible = (params.get("billing_mode") or {}).get("type", "flexible") == "flexible"
     intervals = {(p["recurring"]["interval"], p["recurring"]["interval_count"]) for p in prices}
     if len(intervals) > 1 and not flexible:
         raise InvalidRequestError(
@@ -280,6 +292,7 @@ def _invoice_item(
         },
         "proration": False,
         "quantity": quantity,
+        "quantity_decimal": str(quantity),
         "tax_rates": [],
         "test_clock": None,
     }
