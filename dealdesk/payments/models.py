@@ -21,8 +21,11 @@ class StripeConnection(WorkspaceScoped):
     """One connection of a workspace to a Stripe account.
 
     Rows are kept after disconnecting so paid quotes keep their history; at most
-    one row per workspace is ``connected`` at a time. No OAuth secrets are stored:
-    direct charges need only the platform key and the account id.
+    one row per workspace is ``connected`` at a time, and a Stripe account is
+    ``connected`` to at most one workspace of the installation (Stripe grants our
+    platform one access per account: revoking it for one would revoke it for all).
+    No OAuth secrets are stored: direct charges need only the platform key and the
+    account id.
     """
 
     account_id = models.CharField(max_length=255)
@@ -52,7 +55,12 @@ class StripeConnection(WorkspaceScoped):
                 fields=["workspace"],
                 condition=Q(status="connected"),
                 name="one_live_stripe_connection_per_workspace",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["account_id"],
+                condition=Q(status="connected"),
+                name="one_live_connection_per_stripe_account",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ transaction of its own afterwards.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from dealdesk.payments.models import ConnectionStatus, StripeConnection
 from dealdesk.payments.selectors import stripe_connection
 from dealdesk.workspaces.models import User, Workspace
 from dealdesk.workspaces.services import audit_record
+
+logger = logging.getLogger("dealdesk.payments.connect")
 
 OAUTH_STATE_SESSION_KEY = "stripe_oauth_state"
 OAUTH_STATE_LIFETIME_SECONDS = 600
@@ -95,6 +98,18 @@ def connect_complete(
         raise ConnectError(_("A Stripe account is already connected. Disconnect it first."))
     try:
         account = gateway.exchange_code(code=code)
+    except gateway.StripeGatewayError as error:
+        raise ConnectError(error.message) from error
+    if _connected_elsewhere(account_id=account.account_id, workspace=workspace):
+        # Stripe gives our platform one access per account, shared by every workspace
+        # that "connects" it: deauthorizing here would cut off the workspace that owns it.
+        logger.warning(
+            "Workspace %s tried to connect %s, which another workspace holds",
+            workspace.pk,
+            account.account_id,
+        )
+        raise ConnectError(_account_taken_message())
+    try:
         status = gateway.account_status(account_id=account.account_id)
     except gateway.StripeGatewayError as error:
         raise ConnectError(error.message) from error
@@ -116,9 +131,27 @@ def connect_complete(
                 target=account.account_id,
                 details={"livemode": account.livemode, "charges_enabled": status.charges_enabled},
             )
-    except IntegrityError as error:  # a second tab finished first
+    except IntegrityError as error:  # a second tab, or another workspace, finished first
+        if _connected_elsewhere(account_id=account.account_id, workspace=workspace):
+            raise ConnectError(_account_taken_message()) from error
         raise ConnectError(_("A Stripe account is already connected.")) from error
     return connection
+
+
+def _connected_elsewhere(*, account_id: str, workspace: Workspace) -> bool:
+    return (
+        StripeConnection.objects.filter(account_id=account_id, status=ConnectionStatus.CONNECTED)
+        .exclude(workspace=workspace)
+        .exists()
+    )
+
+
+def _account_taken_message() -> str:
+    return _(
+        "This Stripe account is already connected to another DealDesk workspace, so it was "
+        "not connected here. Connect a different Stripe account, or disconnect it in the "
+        "other workspace first."
+    )
 
 
 def _status_fields(status: gateway.AccountStatus) -> dict[str, Any]:
@@ -137,10 +170,9 @@ def connection_recheck(*, connection: StripeConnection, user: User | None) -> St
     try:
         status = gateway.account_status(account_id=connection.account_id)
     except gateway.AccountNotConnected:
-        connection_revoked(account_id=connection.account_id)
-        connection.refresh_from_db()
-        return connection
-    connection_record_status(status=status, user=user, action="stripe.rechecked")
+        _revoke(pk=connection.pk)
+    else:
+        _record_status(status=status, user=user, action="stripe.rechecked", pk=connection.pk)
     connection.refresh_from_db()
     return connection
 
@@ -148,24 +180,40 @@ def connection_recheck(*, connection: StripeConnection, user: User | None) -> St
 def connection_record_status(
     *, status: gateway.AccountStatus, user: User | None, action: str
 ) -> None:
-    """Store what Stripe says about an account on its live connections."""
+    """Store what Stripe says about an account on the one live connection that holds it."""
+    _record_status(status=status, user=user, action=action, account_id=status.account_id)
+
+
+def _record_status(
+    *, status: gateway.AccountStatus, user: User | None, action: str, **lookup: Any
+) -> None:
     with transaction.atomic():
-        connections = list(
-            StripeConnection.objects.select_for_update().filter(
-                account_id=status.account_id, status=ConnectionStatus.CONNECTED
-            )
+        connection = _locked_live_connection(**lookup)
+        if connection is None:
+            return
+        for field, value in _status_fields(status).items():
+            setattr(connection, field, value)
+        connection.save()
+        audit_record(
+            workspace=connection.workspace,
+            actor=user,
+            action=action,
+            target=connection.account_id,
+            details={"charges_enabled": status.charges_enabled},
         )
-        for connection in connections:
-            for field, value in _status_fields(status).items():
-                setattr(connection, field, value)
-            connection.save()
-            audit_record(
-                workspace=connection.workspace,
-                actor=user,
-                action=action,
-                target=connection.account_id,
-                details={"charges_enabled": status.charges_enabled},
-            )
+
+
+def _locked_live_connection(**lookup: Any) -> StripeConnection | None:
+    """The live connection matching ``lookup``, row-locked.
+
+    Looked up by account id there is at most one, whichever workspace holds it: the
+    database allows one live connection per Stripe account.
+    """
+    return (
+        StripeConnection.objects.select_for_update()
+        .filter(status=ConnectionStatus.CONNECTED, **lookup)
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -196,22 +244,24 @@ def connection_disconnect(*, connection: StripeConnection, user: User) -> Discon
     return DisconnectResult(revoked_at_stripe=not already_gone)
 
 
-def connection_revoked(*, account_id: str) -> int:
-    """The seller revoked access on Stripe's side (webhook or a refused call): mark it."""
+def connection_revoked(*, account_id: str) -> bool:
+    """The seller revoked access on Stripe's side (webhook or a refused call): mark the
+    one live connection holding the account. False when none does."""
+    return _revoke(account_id=account_id)
+
+
+def _revoke(**lookup: Any) -> bool:
     with transaction.atomic():
-        connections = list(
-            StripeConnection.objects.select_for_update().filter(
-                account_id=account_id, status=ConnectionStatus.CONNECTED
-            )
+        connection = _locked_live_connection(**lookup)
+        if connection is None:
+            return False
+        connection.status = ConnectionStatus.REVOKED
+        connection.ended_at = timezone.now()
+        connection.save(update_fields=["status", "ended_at"])
+        audit_record(
+            workspace=connection.workspace,
+            actor=None,
+            action="stripe.revoked",
+            target=connection.account_id,
         )
-        for connection in connections:
-            connection.status = ConnectionStatus.REVOKED
-            connection.ended_at = timezone.now()
-            connection.save(update_fields=["status", "ended_at"])
-            audit_record(
-                workspace=connection.workspace,
-                actor=None,
-                action="stripe.revoked",
-                target=account_id,
-            )
-    return len(connections)
+    return True

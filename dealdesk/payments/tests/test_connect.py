@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 import stripe
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
 from dealdesk.payments.models import ConnectionStatus, StripeConnection
 from dealdesk.payments.selectors import payment_readiness
 from dealdesk.payments.services import OAUTH_STATE_SESSION_KEY
-from dealdesk.payments.tests.signing import event_body, post_signed
+from dealdesk.payments.tests.signing import deauthorized_body, event_body, post_signed
 from dealdesk.workspaces.models import AuditEntry, User, Workspace
 from stripe_sandbox.seed import DEMO_ACTIVE_ACCOUNT, DEMO_PENDING_ACCOUNT
 
@@ -279,3 +280,65 @@ def test_r2_account_updated_webhook_rereads_activation_from_stripe(
         post_signed(client, event_body("account.updated", DEMO_PENDING_ACCOUNT, stale, "evt_upd"))
 
     assert payment_readiness(acme).can_accept_payments
+
+
+# --- One Stripe account, one workspace -------------------------------------------------------
+
+
+def test_r1_account_live_in_another_workspace_is_refused_and_stays_theirs(
+    alice_client: Client,
+    mallory_client: Client,
+    acme: Workspace,
+    umbrella: Workspace,
+    stripe_sandbox: Any,
+) -> None:
+    """Mallory allows access to Acme's account in Stripe: nothing is stored for her, and
+    Acme keeps its connection, at Stripe too (no deauthorize on her behalf)."""
+    _connect(alice_client, stripe_sandbox)
+
+    page = _connect(mallory_client, stripe_sandbox)
+    mallory_client.post(reverse("payments:stripe_disconnect"))
+
+    assert "already connected to another DealDesk workspace" in page
+    assert not StripeConnection.objects.for_workspace(umbrella).exists()
+    acme_connection = StripeConnection.objects.get(workspace=acme)
+    assert acme_connection.status == ConnectionStatus.CONNECTED
+    assert payment_readiness(acme).can_accept_payments
+    on_account = stripe_sandbox.client(stripe_account=DEMO_ACTIVE_ACCOUNT)
+    assert on_account.v1.customers.create({"email": "still@connected.example"}).id
+    recheck = alice_client.post(reverse("payments:stripe_recheck"), follow=True)
+    assert "ready to accept payments" in recheck.content.decode()
+
+
+def test_r4_account_freed_by_disconnecting_can_move_and_revocation_ends_only_the_new_owner(
+    alice_client: Client,
+    mallory_client: Client,
+    client: Client,
+    acme: Workspace,
+    umbrella: Workspace,
+    stripe_sandbox: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    _connect(alice_client, stripe_sandbox)
+    alice_client.post(reverse("payments:stripe_disconnect"))
+    _connect(mallory_client, stripe_sandbox)
+    assert StripeConnection.objects.get(workspace=umbrella).is_connected
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_signed(client, deauthorized_body(DEMO_ACTIVE_ACCOUNT, "evt_moved"))
+
+    assert StripeConnection.objects.get(workspace=umbrella).status == ConnectionStatus.REVOKED
+    assert StripeConnection.objects.get(workspace=acme).status == ConnectionStatus.DISCONNECTED
+    assert not AuditEntry.objects.filter(workspace=acme, action="stripe.revoked").exists()
+
+
+def test_database_refuses_one_stripe_account_live_in_two_workspaces(
+    acme: Workspace, umbrella: Workspace
+) -> None:
+    StripeConnection.objects.create(workspace=acme, account_id="acct_shared")
+    StripeConnection.objects.create(
+        workspace=umbrella, account_id="acct_shared", status=ConnectionStatus.DISCONNECTED
+    )  # ended connections are history and may repeat
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StripeConnection.objects.create(workspace=umbrella, account_id="acct_shared")
