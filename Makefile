@@ -41,6 +41,7 @@ format: install
 
 test: system-test lint
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-redis.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest
 
 messages: install

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the demo: migrate the embedded SQLite database, load the demo workspace,
-# then serve the app (with its task worker) at http://127.0.0.1:8000 until Ctrl-C.
+# then serve the app (with its task worker and a private Redis) at http://127.0.0.1:8000
+# until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -22,6 +23,21 @@ $PY manage.py load_demo
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
+
+# Throttling counts attempts in Redis. Without REDIS_URL the demo runs its own private,
+# memory-only Redis on a unix socket (no TCP port), stopped with the demo.
+if [ -z "${REDIS_URL:-}" ]; then
+  redis_dir="$PWD/var"
+  [ ${#redis_dir} -le 90 ] || redis_dir=$(mktemp -d)  # unix socket paths are short
+  redis_socket="$redis_dir/redis.sock"
+  rm -f "$redis_socket"
+  redis-server --port 0 --unixsocket "$redis_socket" --unixsocketperm 700 \
+    --save "" --appendonly no --dir "$redis_dir" >var/redis.log 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 50); do [ -S "$redis_socket" ] && break; sleep 0.1; done
+  [ -S "$redis_socket" ] || { echo "Redis did not start; see var/redis.log" >&2; exit 1; }
+  export REDIS_URL="unix://$redis_socket?db=0"
+fi
 
 # The local Stripe sandbox stands in for Stripe: Connect OAuth, payments, webhooks.
 # Its state survives restarts in var/stripe-sandbox.json; events go to the app's webhook.

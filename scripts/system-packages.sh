@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages DealDesk needs, only when they are missing.
-#   demo: pango (PDF rendering) and fonts with German glyphs
+#   demo: pango (PDF rendering), fonts with German glyphs, Redis (throttling counters)
 #   test: the same plus Chromium for the browser tests
 set -euo pipefail
 need=()
 ldconfig -p | grep -q 'libpango-1.0.so' || need+=(libpango-1.0-0)
 ldconfig -p | grep -q 'libpangoft2-1.0.so' || need+=(libpangoft2-1.0-0)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ "${1:-demo}" = test ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fi
