@@ -4,6 +4,7 @@ alice is the admin of Acme, bob a seller at Acme, mallory the admin of another
 workspace (Umbrella) who must never see Acme's data.
 """
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +27,17 @@ def _postgresql_only(request: pytest.FixtureRequest) -> None:
 def _tasks_run_in_process(settings: Any) -> None:
     """Background tasks run right away in tests, with Django's own immediate backend."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_ratelimit_counters(settings: Any) -> None:
+    """Each test counts attempts from zero: its own key prefix in the shared Redis.
+
+    Overriding CACHES makes Django drop its cache connections, so the new prefix applies
+    at once. Counters are never flushed: other test runs may share the same Redis.
+    """
+    ratelimit = {**settings.CACHES["ratelimit"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    settings.CACHES = {**settings.CACHES, "ratelimit": ratelimit}
 
 
 @pytest.fixture(autouse=True)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "csp",
     "django.forms",
     "django_tasks",
+    "django_ratelimit",
     "django_tasks_db",
     "dealdesk.workspaces",
     "dealdesk.catalog",
@@ -200,6 +201,35 @@ DEALDESK_LOGO_DISPLAY_WIDTH = int(os.environ.get("DEALDESK_LOGO_DISPLAY_WIDTH", 
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Throttling (django-ratelimit, see workspaces/throttle.py). Counters are shared by every
+# worker on every host and incremented atomically, so they live in Redis, never in a
+# per-process or database cache.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "dealdesk",
+    },
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+# Behind a proxy every request comes from the proxy: name the header that carries the
+# client's address, set by the proxy itself (e.g. HTTP_X_REAL_IP).
+RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
+# Attempts allowed per window: "10/15m" is 10 per 15 minutes.
+RATELIMITS = {
+    "sign_in_account_failures": "10/15m",
+    "sign_in_ip": "50/15m",
+    "sign_up_ip": "10/h",
+    "password_reset_ip": "10/h",
+    "invitation_accept_ip": "20/h",
+    "invitation_send_ip": "30/h",
+}
+# django-ratelimit names only django_redis as supported; Django's own RedisCache counts
+# with Redis's atomic INCR as well, which is all it needs.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -270,6 +300,11 @@ if PRODUCTION:
     if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
         raise ImproperlyConfigured(
             "DEALDESK_ENV=production needs ALLOWED_HOSTS: the host names the app serves."
+        )
+    if not os.environ.get("REDIS_URL"):
+        raise ImproperlyConfigured(
+            "DEALDESK_ENV=production needs REDIS_URL (e.g. redis://127.0.0.1:6379/0): "
+            "sign-in throttling counts attempts there, shared by every worker."
         )
     if not _stripe_configured:
         raise ImproperlyConfigured(

@@ -5,7 +5,7 @@ from django.views.generic import TemplateView
 
 urlpatterns = [
     path("", lambda request: redirect("crm:deal_list"), name="home"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("dealdesk.workspaces.auth_urls")),
     path("", include("dealdesk.workspaces.urls")),
     path("products/", include("dealdesk.catalog.urls")),
     path("", include("dealdesk.crm.urls")),

@@ -283,3 +283,84 @@ def parse_amount(text: str, currency: str, locale: str) -> int:
     if minor > MAX_AMOUNT_MINOR:
         raise AmountParseError("too_large", "The amount is too large.")
     return minor
+
+
+def parse_whole_number(text: str, locale: str) -> int:
+    """A count such as a quantity: "1.000" in de and "1,000" in en are a thousand.
+
+    Decimals are refused rather than truncated, so "1,5" never becomes 15 or 1.
+    Raises AmountParseError ("empty", "invalid", "negative" or "too_large").
+    """
+    body = text.translate(_BIDI_MARKS).strip()
+    if not body:
+        raise AmountParseError("empty", "Enter a number.")
+    if body[0] in _MINUS_SIGNS:
+        raise AmountParseError("negative", "The number can't be negative.")
+    digits = _ungroup(body, "EUR", locale)
+    if len(digits.lstrip("0")) > 15:
+        raise AmountParseError("too_large", "The number is too large.")
+    return int(digits)
+
+
+# --- Percentages, stored as basis points (1900 = 19 %) -----------------------------------
+
+MAX_PERCENT_BP = 10_000
+_PERCENT_BODY = re.compile(r"([0-9]*)(?:[.,]([0-9]*))?")
+
+PercentErrorCode = Literal["invalid", "too_many_decimals", "out_of_range"]
+
+
+class PercentParseError(ValueError):
+    """A typed percentage was refused; ``code`` says why."""
+
+    def __init__(self, code: PercentErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code: PercentErrorCode = code
+
+
+def format_percent(basis_points: int, locale: str) -> str:
+    """Display a rate: 1950 -> "19.5%" (en), "19,5 %" (de)."""
+    # CLDR's pattern per locale (de puts a space before %); any space becomes a
+    # no-break space so "19" and "%" never land on different lines.
+    _require_int(basis_points, "basis_points")
+    pattern = copy(_locale(locale).percent_formats[None])
+    pattern.frac_prec = (0, 2)
+    text = str(pattern.apply(Decimal(f"{basis_points}E-4"), _locale(locale)))
+    return "".join("\xa0" if ch in _SPACES else ch for ch in text)
+
+
+def format_percent_input(basis_points: int, locale: str) -> str:
+    """A form field value that parse_percent reads back: 1000 -> "10", 1050 -> "10,5" (de)."""
+    _require_int(basis_points, "basis_points")
+    sign = "-" if basis_points < 0 else ""
+    whole, hundredths = divmod(abs(basis_points), 100)
+    if not hundredths:
+        return f"{sign}{whole}"
+    decimal_symbol = str(_locale(locale).number_symbols["latn"]["decimal"])
+    return f"{sign}{whole}{decimal_symbol}{f'{hundredths:02d}'.rstrip('0')}"
+
+
+def parse_percent(text: str, locale: str) -> int:
+    """Basis points from a typed rate: "19", "7,5 %", "7.5%" -> 1900, 750, 750.
+
+    Either "." or "," marks the decimals in every language: with at most two
+    decimals and at most 100 %, neither can be mistaken for grouping. Only
+    ASCII digits are read, so "NaN", "Infinity" or "1e999999" never reach
+    arithmetic. ``locale`` is accepted for symmetry with parse_amount.
+    """
+    body = text.translate(_BIDI_MARKS).strip()
+    body = body.removesuffix("%").removesuffix("\uff05").strip()
+    if body and body[0] in _MINUS_SIGNS:
+        raise PercentParseError("out_of_range", "Enter a percentage between 0 and 100.")
+    match = _PERCENT_BODY.fullmatch(body)
+    if not match or not (match[1] or match[2]):
+        raise PercentParseError("invalid", "Enter a percentage such as 19 or 7.5.")
+    whole, fraction = match[1], match[2] or ""
+    if len(fraction) > 2:
+        raise PercentParseError("too_many_decimals", "Use at most two decimal places.")
+    if len(whole.lstrip("0")) > 3:
+        raise PercentParseError("out_of_range", "Enter a percentage between 0 and 100.")
+    basis_points = int(whole or "0") * 100 + int(fraction.ljust(2, "0"))
+    if basis_points > MAX_PERCENT_BP:
+        raise PercentParseError("out_of_range", "Enter a percentage between 0 and 100.")
+    return basis_points

@@ -12,7 +12,7 @@ def _load_settings(**env: str) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "STRIPE_SECRET_KEY"}
+        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "STRIPE_SECRET_KEY", "REDIS_URL"}
     }
     return subprocess.run(
         [sys.executable, "-c", "import dealdesk.settings as s; print(s.SESSION_COOKIE_SECURE)"],
@@ -33,6 +33,7 @@ GOOD = {
     "STRIPE_PUBLISHABLE_KEY": "pk_live_example",
     "STRIPE_CLIENT_ID": "ca_example",
     "STRIPE_WEBHOOK_SECRET": "whsec_example",
+    "REDIS_URL": "redis://redis.internal:6379/0",
 }
 
 
@@ -66,3 +67,8 @@ def test_production_refuses_to_run_on_the_stripe_sandbox() -> None:
 def test_production_refuses_debug_and_plain_http() -> None:
     assert "DEBUG" in _load_settings(**GOOD, DEBUG="true").stderr
     assert "https" in _load_settings(**{**GOOD, "DEALDESK_BASE_URL": "http://x"}).stderr
+
+
+def test_production_refuses_to_run_without_shared_redis_for_throttling() -> None:
+    env = {k: v for k, v in GOOD.items() if k != "REDIS_URL"}
+    assert "REDIS_URL" in _load_settings(**env).stderr

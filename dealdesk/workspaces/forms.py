@@ -2,38 +2,75 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from dealdesk.workspaces import throttle
 from dealdesk.workspaces.logo import Logo, LogoLimits, LogoRejected, clean_logo, too_large_message
 from dealdesk.workspaces.models import Role, User, Workspace
 
 
+class SignInForm(AuthenticationForm):
+    """Sign in with email and password, throttled per client address and per account.
+
+    Every attempt counts against the client's address (``sign_in_ip``); failures count
+    against the account (``sign_in_account_failures``) from whatever address they come,
+    so spreading a guessing attack over many addresses does not help. The price is that
+    an attacker can keep the owner out until the window ends; the message says how long,
+    and no other account is affected. Once refused, even the right password is refused,
+    and a successful sign-in resets no counter.
+    """
+
+    throttled: throttle.Verdict | None = None
+
+    def clean(self) -> dict[str, Any]:
+        if self.request is None:
+            raise TypeError("SignInForm needs the request to throttle attempts.")
+        username = self.cleaned_data.get("username")
+        account = throttle.normalized_email(username) if username else None
+        verdict = throttle.record(self.request, limit="sign_in_ip")
+        if not verdict.refused and account:
+            verdict = throttle.peek(self.request, limit="sign_in_account_failures", key=account)
+        if verdict.refused:
+            self.throttled = verdict
+            raise forms.ValidationError(verdict.message, code="throttled")
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if account:
+                throttle.record(self.request, limit="sign_in_account_failures", key=account)
+            raise
+
+
+class SignupEmailForm(forms.Form):
+    email = forms.EmailField(label=_("Work email"))
+
+
 class SignupForm(forms.Form):
+    """Finishing a sign-up: the address is known from the emailed link."""
+
     workspace_name = forms.CharField(
         label=_("Company name"), max_length=120, help_text=_("Your workspace is named after it.")
     )
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
-    email = forms.EmailField(label=_("Work email"))
     password = forms.CharField(
         label=_("Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
 
-    def clean_email(self) -> str:
-        email: str = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this email already exists."))
-        return email
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         password = cleaned.get("password")
         if password:
             candidate = User(
-                email=cleaned.get("email", ""),
+                email=self.email,
                 first_name=cleaned.get("first_name", ""),
                 last_name=cleaned.get("last_name", ""),
             )

@@ -6,6 +6,8 @@ app_name = "workspaces"
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("signup/<str:token>/", views.signup_finish, name="signup_finish"),
     path("invite/<str:token>/", views.invite_accept, name="invite_accept"),
     path("settings/", views.workspace_settings, name="settings"),
     path("settings/members/", views.members, name="members"),

@@ -6,13 +6,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dealdesk.workspaces import services
+from dealdesk.workspaces import services, throttle
 from dealdesk.workspaces.access import MemberRequest, admin_required, member_required
 from dealdesk.workspaces.forms import (
     AcceptInvitationForm,
     InvitationForm,
     ProfileForm,
     RoleForm,
+    SignupEmailForm,
     SignupForm,
     WorkspaceForm,
 )
@@ -22,32 +23,40 @@ AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def signup(request: HttpRequest) -> HttpResponse:
+    """Step one of sign-up: the same answer for every address (see services.signup_start)."""
     if request.user.is_authenticated:
         return redirect("home")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = services.workspace_signup(
-            workspace_name=form.cleaned_data["workspace_name"],
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password"],
-            first_name=form.cleaned_data["first_name"],
-            last_name=form.cleaned_data["last_name"],
-        )
-        login(request, user, backend=AUTH_BACKEND)
-        messages.success(request, _("Welcome to DealDesk! Start by adding your products."))
-        return redirect("catalog:product_list")
+    form = SignupEmailForm(request.POST or None)
+    if request.method == "POST":
+        verdict = throttle.record(request, limit="sign_up_ip")
+        if verdict.refused:
+            form.add_error(None, verdict.message)
+            return throttle.refuse(
+                render(request, "workspaces/signup.html", {"form": form}), verdict
+            )
+        if form.is_valid():
+            services.signup_start(email=form.cleaned_data["email"])
+            return redirect("workspaces:signup_sent")
     return render(request, "workspaces/signup.html", {"form": form})
 
 
-def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = services.invitation_for_token(token)
-    if invitation is None:
-        return render(request, "workspaces/invite_invalid.html", status=404)
-    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "workspaces/signup_sent.html")
+
+
+def signup_finish(request: HttpRequest, token: str) -> HttpResponse:
+    """Step two, from the emailed link: company, name and password create the workspace."""
+    email = services.signup_email_for_token(token)
+    if email is None:
+        return render(request, "workspaces/signup_link_invalid.html", status=404)
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None, email=email)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.invitation_accept(
-                token=token,
+            user = services.workspace_signup(
+                workspace_name=form.cleaned_data["workspace_name"],
+                email=email,
                 password=form.cleaned_data["password"],
                 first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"],
@@ -56,13 +65,40 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error(None, error)
         else:
             login(request, user, backend=AUTH_BACKEND)
-            messages.success(
-                request, _("You joined %(workspace)s.") % {"workspace": invitation.workspace}
-            )
-            return redirect("home")
-    return render(
-        request, "workspaces/invite_accept.html", {"form": form, "invitation": invitation}
-    )
+            messages.success(request, _("Welcome to DealDesk! Start by adding your products."))
+            return redirect("catalog:product_list")
+    return render(request, "workspaces/signup_finish.html", {"form": form, "email": email})
+
+
+def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "workspaces/invite_invalid.html", status=404)
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    context = {"form": form, "invitation": invitation}
+    if request.method == "POST":
+        verdict = throttle.record(request, limit="invitation_accept_ip")
+        if verdict.refused:
+            form.add_error(None, verdict.message)
+            response = render(request, "workspaces/invite_accept.html", context)
+            return throttle.refuse(response, verdict)
+        if form.is_valid():
+            try:
+                user = services.invitation_accept(
+                    token=token,
+                    password=form.cleaned_data["password"],
+                    first_name=form.cleaned_data["first_name"],
+                    last_name=form.cleaned_data["last_name"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                login(request, user, backend=AUTH_BACKEND)
+                messages.success(
+                    request, _("You joined %(workspace)s.") % {"workspace": invitation.workspace}
+                )
+                return redirect("home")
+    return render(request, "workspaces/invite_accept.html", context)
 
 
 @member_required
@@ -96,13 +132,23 @@ def members(request: MemberRequest) -> HttpResponse:
     )
     invitations = Invitation.objects.usable().filter(workspace=request.workspace)
     form = InvitationForm(request.POST or None)
+    context = {
+        "memberships": memberships,
+        "invitations": invitations,
+        "form": form,
+        "role_choices": Role.choices,
+    }
     if request.method == "POST":
         if not request.membership.is_admin:
             messages.error(request, _("Only workspace admins can invite members."))
             return redirect("workspaces:members")
+        verdict = throttle.record(request, limit="invitation_send_ip")
+        if verdict.refused:
+            form.add_error(None, verdict.message)
+            return throttle.refuse(render(request, "workspaces/members.html", context), verdict)
         if form.is_valid():
             try:
-                sent = services.invitation_create(
+                invitation = services.invitation_create(
                     workspace=request.workspace,
                     email=form.cleaned_data["email"],
                     role=Role(form.cleaned_data["role"]),
@@ -111,22 +157,15 @@ def members(request: MemberRequest) -> HttpResponse:
             except ValidationError as error:
                 form.add_error("email", error)
             else:
+                # The same words whether or not the address has an account elsewhere, and
+                # no link: only the invitee holds it (see services.invitation_create).
                 messages.success(
                     request,
-                    _("Invitation sent to %(email)s. The link works once, for 7 days: %(link)s")
-                    % {"email": sent.invitation.email, "link": sent.link},
+                    _("Invitation sent to %(email)s. The link works once, for 7 days.")
+                    % {"email": invitation.email},
                 )
                 return redirect("workspaces:members")
-    return render(
-        request,
-        "workspaces/members.html",
-        {
-            "memberships": memberships,
-            "invitations": invitations,
-            "form": form,
-            "role_choices": Role.choices,
-        },
-    )
+    return render(request, "workspaces/members.html", context)
 
 
 @require_POST

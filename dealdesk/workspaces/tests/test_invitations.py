@@ -114,3 +114,49 @@ def test_outsider_members_page_lists_only_own_workspace(
     assert response.status_code == 200
     assert alice.email not in response.content.decode()
     assert bob.email not in response.content.decode()
+
+
+def _messages(client: Client, response: object) -> list[str]:
+    page = client.get(response["Location"])  # type: ignore[index]
+    return [str(message) for message in page.context["messages"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_invitation_does_not_reveal_an_account_in_another_workspace(
+    alice_client: Client, mallory: User
+) -> None:
+    """Issue item 7: the admin sees the same outcome; the address holder learns why not."""
+    new = alice_client.post(
+        reverse("workspaces:members"), {"email": "dave@acme.example", "role": "seller"}
+    )
+    new_messages = _messages(alice_client, new)
+    taken = alice_client.post(
+        reverse("workspaces:members"), {"email": mallory.email, "role": "seller"}
+    )
+    taken_messages = _messages(alice_client, taken)
+
+    assert (taken.status_code, taken["Location"]) == (new.status_code, new["Location"])
+    assert new_messages == [
+        "Invitation sent to dave@acme.example. The link works once, for 7 days."
+    ]
+    assert taken_messages == [new_messages[0].replace("dave@acme.example", mallory.email)]
+    assert set(Invitation.objects.values_list("email", flat=True)) == {
+        "dave@acme.example",
+        mallory.email,
+    }
+    to_dave, to_mallory = mail.outbox
+    assert "/invite/" in str(to_dave.body)
+    assert to_mallory.to == [mallory.email]
+    assert "/invite/" not in str(to_mallory.body)
+    assert "exactly one workspace" in str(to_mallory.body)
+    assert mallory.membership.workspace.name == "Umbrella Corp"
+
+
+def test_admin_learns_when_the_invitee_is_already_a_member(alice_client: Client, bob: User) -> None:
+    response = alice_client.post(
+        reverse("workspaces:members"), {"email": bob.email, "role": "admin"}
+    )
+
+    assert response.status_code == 200
+    assert "already a member of this workspace" in str(response.context["form"].errors)
+    assert not Invitation.objects.exists()

@@ -1,25 +1,41 @@
+import re
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
 from dealdesk.factories import PASSWORD
-from dealdesk.workspaces.models import Membership, Role, User
+from dealdesk.workspaces import services
+from dealdesk.workspaces.models import Membership, Role, User, Workspace
 
 pytestmark = pytest.mark.django_db
 
 
-def test_signup_creates_workspace_with_its_admin(client: Client) -> None:
-    response = client.post(
-        reverse("workspaces:signup"),
-        {
-            "workspace_name": "Initech",
-            "first_name": "Peter",
-            "last_name": "Gibbons",
-            "email": "Peter@Initech.example",
-            "password": "tps-reports-2026",
-        },
-    )
+def _signup_link(client: Client, email: str) -> str:
+    outbox_before = len(mail.outbox)
+    response = client.post(reverse("workspaces:signup"), {"email": email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == outbox_before + 1
+    match = re.search(r"http://\S+(/signup/\S+/)", str(mail.outbox[-1].body))
+    assert match, mail.outbox[-1].body
+    return match.group(1)
+
+
+SIGNUP = {
+    "workspace_name": "Initech",
+    "first_name": "Peter",
+    "last_name": "Gibbons",
+    "password": "tps-reports-2026",
+}
+
+
+def test_signup_link_creates_workspace_with_its_admin(client: Client) -> None:
+    link = _signup_link(client, "Peter@Initech.example")
+    assert not User.objects.exists()  # nothing exists until the link is followed
+
+    response = client.post(link, SIGNUP)
 
     assert response.status_code == 302
     membership = Membership.objects.select_related("workspace", "user").get()
@@ -29,23 +45,56 @@ def test_signup_creates_workspace_with_its_admin(client: Client) -> None:
     assert client.get(reverse("catalog:product_list")).status_code == 200
 
 
-def test_signup_refuses_existing_email_and_weak_password(client: Client, alice: User) -> None:
-    response = client.post(
-        reverse("workspaces:signup"),
-        {
-            "workspace_name": "X",
-            "first_name": "A",
-            "last_name": "B",
-            "email": alice.email,
-            "password": "123",
-        },
-    )
+def test_signup_link_works_once(client: Client) -> None:
+    link = _signup_link(client, "peter@initech.example")
+    client.post(link, SIGNUP)
+
+    again = Client().get(link)
+
+    assert again.status_code == 404
+    assert Workspace.objects.count() == 1
+
+
+def test_forged_or_expired_signup_link_is_404(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link = _signup_link(client, "peter@initech.example")
+    assert client.get(link[:-3] + "xx/").status_code == 404
+
+    monkeypatch.setattr(services, "SIGNUP_LINK_MAX_AGE", timedelta(seconds=-1))
+    assert client.get(link).status_code == 404
+    assert client.post(link, SIGNUP).status_code == 404
+    assert not User.objects.exists()
+
+
+def test_signup_refuses_weak_password(client: Client) -> None:
+    link = _signup_link(client, "peter@initech.example")
+
+    response = client.post(link, {**SIGNUP, "password": "123"})
 
     assert response.status_code == 200
-    form = response.context["form"]
-    assert "email" in form.errors
-    assert "password" in form.errors
+    assert "password" in response.context["form"].errors
+    assert not User.objects.exists()
+
+
+def test_signup_does_not_reveal_an_existing_account(client: Client, alice: User) -> None:
+    """Issue item 7: the same answer for a taken and a new address; the owner is told."""
+    new = client.post(reverse("workspaces:signup"), {"email": "newcomer@example.com"})
+    taken = client.post(reverse("workspaces:signup"), {"email": alice.email.upper()})
+
+    assert (taken.status_code, taken["Location"]) == (new.status_code, new["Location"])
+    page = client.get(taken["Location"])
+    assert page.status_code == 200
+    assert page.templates[0].name == "workspaces/signup_sent.html"
     assert User.objects.count() == 1
+    assert Workspace.objects.count() == 1  # alice's only
+    to_newcomer, to_alice = mail.outbox
+    assert to_newcomer.to == ["newcomer@example.com"]
+    assert "/signup/" in str(to_newcomer.body)
+    assert to_alice.to == [alice.email]
+    assert "already have an account" in str(to_alice.body)
+    assert reverse("password_reset") in str(to_alice.body)
+    assert "/signup/" not in str(to_alice.body)
 
 
 def test_login_with_email_and_logout(client: Client, alice: User) -> None:
@@ -81,3 +130,4 @@ def test_user_language_is_used_for_pages(bob: User, bob_client: Client) -> None:
     response = bob_client.get(reverse("workspaces:profile"))
 
     assert response.headers["Content-Language"] == "de"
+
