@@ -82,6 +82,13 @@ class Workspace(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def admin_names(self) -> list[str]:
+        """Who a seller can ask for what only admins may do, such as connecting Stripe."""
+        admins = User.objects.filter(
+            membership__workspace=self, membership__role=Role.ADMIN
+        ).order_by("first_name", "last_name", "email")
+        return [str(admin) for admin in admins]
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("Admin")
