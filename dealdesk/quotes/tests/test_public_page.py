@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -165,17 +166,29 @@ def test_r9_purchase_area_sits_at_the_bottom_and_shows_the_amount_due(
 
 
 def test_r4_purchase_area_gone_when_the_stripe_account_is_revoked(
-    bob: User, bob_client: Client, deal: Deal, acme: Workspace
+    bob: User,
+    bob_client: Client,
+    deal: Deal,
+    acme: Workspace,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
+    """The seller removes DealDesk in Stripe: Stripe's signed webhook, processed by the
+    background task, takes Purchase off the buyer's page and tells the seller (R4)."""
+    from dealdesk.payments.models import StripeConnection
+    from dealdesk.payments.tests.signing import deauthorized_body, post_signed
+
     quote = _payable(deal, bob, acme)
-    acme_connection = quote.workspace  # noqa: F841 - clarity
-    from dealdesk.payments.models import ConnectionStatus, StripeConnection
+    account_id = StripeConnection.objects.for_workspace(acme).get().account_id
+    detail = reverse("quotes:detail", kwargs={"pk": quote.pk})
+    assert 'id="purchase"' in Client().get(_public(quote)).content.decode()
+    assert "purchase this quote right now" not in bob_client.get(detail).content.decode()
 
-    StripeConnection.objects.filter(workspace=acme).update(status=ConnectionStatus.REVOKED)
+    with django_capture_on_commit_callbacks(execute=True):
+        delivered = post_signed(Client(), deauthorized_body(account_id, "evt_revoked"))
 
+    assert delivered.status_code == 200
     buyer = Client().get(_public(quote)).content.decode()
-    seller = bob_client.get(reverse("quotes:detail", kwargs={"pk": quote.pk})).content.decode()
-
+    seller = bob_client.get(detail).content.decode()
     assert 'id="purchase"' not in buyer
     assert "purchase this quote right now" in seller
 
