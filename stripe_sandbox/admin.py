@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from stripe_sandbox import faults
 from stripe_sandbox.config import API_VERSION
 from stripe_sandbox.ids import random_token
 from stripe_sandbox.render import public
@@ -128,6 +129,37 @@ async def retry_webhooks(request: web.Request) -> web.Response:
     return _answer({"retrying": count}, await _body(request))
 
 
+def _faults_body(sandbox: Sandbox) -> dict[str, Any]:
+    return {"faults": [fault.to_json() for fault in sandbox.state.faults]}
+
+
+async def list_faults(request: web.Request) -> web.Response:
+    return web.json_response(_faults_body(request.app[SANDBOX]))
+
+
+async def add_fault(request: web.Request) -> web.Response:
+    """Make the next `count` requests matching `method` and `path` fail in `mode`."""
+    sandbox = request.app[SANDBOX]
+    try:
+        data = await request.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return web.json_response({"error": "expected a JSON object"}, status=400)
+    try:
+        fault = faults.parse(data)
+    except faults.FaultSpecError as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    sandbox.state.faults.append(fault)
+    return web.json_response(_faults_body(sandbox))
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    sandbox = request.app[SANDBOX]
+    sandbox.state.faults.clear()
+    return web.json_response(_faults_body(sandbox))
+
+
 async def snapshot(request: web.Request) -> web.Response:
     sandbox = request.app[SANDBOX]
     if sandbox.config.snapshot is None:
@@ -147,4 +179,7 @@ def routes() -> list[web.RouteDef]:
         web.get("/_sandbox/webhook_deliveries", deliveries),
         web.post("/_sandbox/webhooks/retry", retry_webhooks),
         web.post("/_sandbox/snapshot", snapshot),
+        web.get("/_sandbox/faults", list_faults),
+        web.post("/_sandbox/faults", add_fault),
+        web.delete("/_sandbox/faults", clear_faults),
     ]

@@ -65,6 +65,19 @@ class PermissionDeniedError(InvalidRequestError):
     status = 403
 
 
+class RateLimitError(InvalidRequestError):
+    """429 `rate_limit`: the `stripe` library raises `RateLimitError`."""
+
+    status = 429
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Request rate limit exceeded. You can learn more about rate limits here "
+            "https://stripe.com/docs/rate-limits.",
+            code="rate_limit",
+        )
+
+
 class IdempotencyError(StripeApiError):
     error_type = "idempotency_error"
 

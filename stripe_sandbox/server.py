@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -11,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from stripe_sandbox import admin, dashboard, formdata, oauth, threeds
+from stripe_sandbox import admin, dashboard, faults, formdata, oauth, threeds
 from stripe_sandbox.api import ROUTES
 from stripe_sandbox.config import API_VERSION, SandboxConfig
 from stripe_sandbox.context import Ctx
@@ -20,6 +21,7 @@ from stripe_sandbox.errors import (
     IdempotencyError,
     InvalidRequestError,
     PermissionDeniedError,
+    RateLimitError,
     StripeApiError,
 )
 from stripe_sandbox.ids import new_id
@@ -114,62 +116,95 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
 
 def _api_handler(route: Route) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
-        sandbox = request.app[SANDBOX]
+        fault = faults.take(request.app[SANDBOX].state.faults, request.method, request.path)
+        if fault is None:
+            return await _run(route, request)
+        if fault.mode == "drop_after_commit":
+            response = await _run(route, request)
+            _drop_connection(request)
+            return response
+        if fault.mode == "timeout":
+            await asyncio.sleep(fault.seconds or faults.DEFAULT_HOLD_SECONDS)
+            _drop_connection(request)
+            return web.Response(status=504)  # never reaches the client: the connection is gone
+        error: StripeApiError = (
+            RateLimitError() if fault.mode == "429" else StripeApiError(API_ERROR, status=500)
+        )
         request_id = new_id("req", 14)
         headers = {"Request-Id": request_id, "Stripe-Version": API_VERSION}
-        try:
-            raw = await _read_params(request)
-            account, kind = authenticate(sandbox, request, raw, route)
-            for name in BROWSER_PARAMS:
-                raw.pop(name, None)
-            idempotency_key = request.headers.get("Idempotency-Key")
-            if request.method != "POST":
-                idempotency_key = None
-            slot = f"{account}|{idempotency_key}"
-            fingerprint = f"{request.method} {request.path} {formdata.fingerprint(raw)}"
-            if idempotency_key:
-                headers["Idempotency-Key"] = idempotency_key
-                if len(idempotency_key) > 255:
-                    raise InvalidRequestError(
-                        "Idempotency-Key must be at most 255 characters long.",
-                        param="Idempotency-Key",
-                    )
-                saved = sandbox.state.idempotency.get(slot)
-                if saved is not None:
-                    if saved["fingerprint"] != fingerprint:
-                        raise IdempotencyError(
-                            "Keys for idempotent requests can only be used with the same "
-                            "parameters they were first used with. Try using a key other than "
-                            f"'{idempotency_key}' if you meant to execute a different request."
-                        )
-                    headers["Idempotent-Replayed"] = "true"
-                    return _json_response(saved["body"], saved["status"], headers)
-            extra = frozenset({"client_secret"}) if kind == "publishable" else frozenset()
-            params = validate(route.params, raw, extra)
-        except StripeApiError as exc:
-            # Requests refused before they ran are not saved under their key (as on Stripe).
-            return _json_response(_with_request_log(exc.body(), request_id), exc.status, headers)
-        ctx = Ctx(sandbox.state, sandbox.config, account, kind, request_id, idempotency_key)
-        try:
-            result = route.handler(ctx, params, dict(request.match_info))
-            body = expand(
-                sandbox.state, account, present(sandbox.state, result), params.get("expand", [])
-            )
-            status = 200
-        except StripeApiError as exc:
-            body, status = _with_request_log(exc.body(), request_id), exc.status
-        if idempotency_key:
-            sandbox.state.idempotency[slot] = {
-                "fingerprint": fingerprint,
-                "status": status,
-                "body": body,
-                "created": sandbox.state.now(),
-            }
-        if request.method != "GET":
-            sandbox.state.touch()
-        return _json_response(body, status, headers)
+        return _json_response(_with_request_log(error.body(), request_id), error.status, headers)
 
     return handle
+
+
+API_ERROR = (
+    "An unknown error occurred. Please contact support at https://support.stripe.com/ with the "
+    "request id if the problem persists."
+)
+
+
+def _drop_connection(request: web.Request) -> None:
+    """Close the connection: the client gets no response (aiohttp's write then fails quietly)."""
+    if request.transport is not None:
+        request.transport.close()
+
+
+async def _run(route: Route, request: web.Request) -> web.Response:
+    """Run one API request: authenticate, replay or run it, store its idempotent result."""
+    sandbox = request.app[SANDBOX]
+    request_id = new_id("req", 14)
+    headers = {"Request-Id": request_id, "Stripe-Version": API_VERSION}
+    try:
+        raw = await _read_params(request)
+        account, kind = authenticate(sandbox, request, raw, route)
+        for name in BROWSER_PARAMS:
+            raw.pop(name, None)
+        idempotency_key = request.headers.get("Idempotency-Key")
+        if request.method != "POST":
+            idempotency_key = None
+        slot = f"{account}|{idempotency_key}"
+        fingerprint = f"{request.method} {request.path} {formdata.fingerprint(raw)}"
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+            if len(idempotency_key) > 255:
+                raise InvalidRequestError(
+                    "Idempotency-Key must be at most 255 characters long.",
+                    param="Idempotency-Key",
+                )
+            saved = sandbox.state.idempotency.get(slot)
+            if saved is not None:
+                if saved["fingerprint"] != fingerprint:
+                    raise IdempotencyError(
+                        "Keys for idempotent requests can only be used with the same "
+                        "parameters they were first used with. Try using a key other than "
+                        f"'{idempotency_key}' if you meant to execute a different request."
+                    )
+                headers["Idempotent-Replayed"] = "true"
+                return _json_response(saved["body"], saved["status"], headers)
+        extra = frozenset({"client_secret"}) if kind == "publishable" else frozenset()
+        params = validate(route.params, raw, extra)
+    except StripeApiError as exc:
+        # Requests refused before they ran are not saved under their key (as on Stripe).
+        return _json_response(_with_request_log(exc.body(), request_id), exc.status, headers)
+    ctx = Ctx(sandbox.state, sandbox.config, account, kind, request_id, idempotency_key)
+    try:
+        result = route.handler(ctx, params, dict(request.match_info))
+        body = expand(
+            sandbox.state, account, present(sandbox.state, result), params.get("expand", [])
+        )
+        status = 200
+    except StripeApiError as exc:
+        body, status = _with_request_log(exc.body(), request_id), exc.status
+    if idempotency_key:
+        sandbox.state.idempotency[slot] = {
+            "fingerprint": fingerprint,
+            "status": status,
+            "body": body,
+            "created": sandbox.state.now(),
+        }
+    if request.method != "GET":
+        sandbox.state.touch()
+    return _json_response(body, status, headers)
 
 
 def _with_request_log(body: dict[str, Any], request_id: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from stripe_sandbox.clock import SandboxClock
 from stripe_sandbox.errors import NotFoundError
+from stripe_sandbox.faults import Fault
 
 SNAPSHOT_VERSION = 1
 
@@ -34,6 +35,8 @@ class State:
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.idempotency: dict[str, dict[str, Any]] = {}
         self.deliveries: dict[str, dict[str, Any]] = {}
+        # Faults on demand (see faults.py); never part of a snapshot.
+        self.faults: list[Fault] = []
         self.platform_id = ""
         self.clock = SandboxClock()
         self.dirty = False

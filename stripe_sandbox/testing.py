@@ -85,17 +85,33 @@ class SandboxThread:
             **kwargs,
         )
 
-    def admin(self, path: str, data: dict[str, Any] | None = None) -> Any:
-        """POST (with data) or GET a `/_sandbox/…` endpoint; returns its JSON."""
+    def admin(
+        self, path: str, data: dict[str, Any] | None = None, *, method: str | None = None
+    ) -> Any:
+        """POST (with data) or GET (or `method`) a `/_sandbox/…` endpoint; returns its JSON."""
         body = json.dumps(data).encode() if data is not None else None
         request = urllib.request.Request(  # noqa: S310 - always our own loopback URL
             f"{self.url}/_sandbox/{path}",
             data=body,
             headers={"Content-Type": "application/json"},
-            method="POST" if data is not None else "GET",
+            method=method or ("POST" if data is not None else "GET"),
         )
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
             return json.load(response)
+
+    def fault(
+        self, method: str, path: str, mode: str, count: int = 1, *, seconds: float | None = None
+    ) -> list[dict[str, Any]]:
+        """Make the next `count` API requests matching `method` and `path` (`*` = one path
+        segment) fail: mode `500`, `429`, `timeout` (held `seconds`, then dropped) or
+        `drop_after_commit` (run, then the connection dropped). The faults now active."""
+        spec: dict[str, Any] = {"method": method, "path": path, "mode": mode, "count": count}
+        if seconds is not None:
+            spec["seconds"] = seconds
+        return list(self.admin("faults", spec)["faults"])
+
+    def clear_faults(self) -> None:
+        self.admin("faults", method="DELETE")
 
     def reset(self) -> None:
         self.admin("reset", {})
