@@ -1,13 +1,20 @@
 """Form fields for money and rates, typed the way the seller writes them in their language."""
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from dealdesk.lib.money import AmountParseError, format_amount_input, parse_amount
+from dealdesk.lib.money import (
+    AmountParseError,
+    PercentParseError,
+    format_amount_input,
+    format_percent_input,
+    parse_amount,
+    parse_percent,
+    parse_whole_number,
+)
 
 AMOUNT_ERRORS = {
     "empty": _("Enter an amount."),
@@ -15,6 +22,12 @@ AMOUNT_ERRORS = {
     "too_many_decimals": _("This currency does not have that many decimal places."),
     "negative": _("The amount cannot be negative."),
     "too_large": _("The amount is too large."),
+}
+
+PERCENT_ERRORS = {
+    "invalid": _("Enter a percentage such as 19 or 7.5."),
+    "too_many_decimals": _("Use at most two decimal places."),
+    "out_of_range": _("Enter a percentage between 0 and 100."),
 }
 
 
@@ -48,27 +61,37 @@ class AmountField(forms.CharField):
 
 
 class PercentField(forms.CharField):
-    """A percentage such as 19 or 7.5 (7,5 in German), stored as basis points (1900, 750)."""
+    """A percentage such as 19 or 7.5 (7,5 in German), stored as basis points (1900, 750).
+
+    It reads what the page displays ("19 %", "7,5 %"), see lib.money.parse_percent.
+    """
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
-            text = f"{Decimal(value) / 100:f}".rstrip("0").rstrip(".") or "0"
-            return text.replace(".", "," if current_locale().startswith("de") else ".")
+            return format_percent_input(value, current_locale())
         return value
 
     def to_python(self, value: Any) -> int | None:  # type: ignore[override]
-        text = (super().to_python(value) or "").strip().rstrip("%").strip()
+        text = super().to_python(value)
         if not text:
             return None
         try:
-            percent = Decimal(text.replace(",", "."))
-        except InvalidOperation:
-            raise forms.ValidationError(_("Enter a percentage such as 19 or 7.5.")) from None
-        basis_points = percent * 100
-        if basis_points != basis_points.to_integral_value():
-            raise forms.ValidationError(_("Use at most two decimal places."))
-        if not 0 <= basis_points <= 10000:
-            raise forms.ValidationError(_("Enter a percentage between 0 and 100."))
-        return int(basis_points)
+            return parse_percent(text, current_locale())
+        except PercentParseError as error:
+            raise forms.ValidationError(PERCENT_ERRORS[error.code]) from error
+
+
+class QuantityField(forms.IntegerField):
+    """A whole number of units; "1.000" in German is a thousand and "1,5" is refused."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        try:
+            return parse_whole_number(str(value), current_locale())
+        except AmountParseError as error:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error

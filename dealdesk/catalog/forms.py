@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dealdesk.catalog.fields import AmountField, PercentField
 from dealdesk.catalog.models import Billing, IntervalChoice, Product
-from dealdesk.lib.money import SUPPORTED_CURRENCIES
+from dealdesk.lib.money import CURRENCY_EXPONENTS, SUPPORTED_CURRENCIES
 from dealdesk.lib.pricing import Interval, InvalidRecurrence, Recurrence
 
 CURRENCY_CHOICES = [(code, code) for code in SUPPORTED_CURRENCIES]
@@ -87,10 +87,12 @@ class ProductForm(BillingFields, forms.ModelForm[Product]):
     def __init__(self, *args: Any, workspace: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.workspace = workspace
-        currency = (self.data.get("currency") if self.is_bound else None) or (
-            self.instance.currency if self.instance.pk else "EUR"
-        )
-        bind_currency(self, str(currency).upper(), "unit_amount_minor")
+        saved = self.instance.currency if self.instance.pk else "EUR"
+        posted = str(self.data.get("currency") or "").upper() if self.is_bound else ""
+        # An unknown posted currency ("XXX", "€") is the currency field's error to report;
+        # the price is read in the saved currency meanwhile.
+        currency = posted if posted in CURRENCY_EXPONENTS else saved
+        bind_currency(self, currency, "unit_amount_minor")
 
     def clean_sku(self) -> str:
         sku: str = self.cleaned_data["sku"].strip()

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dealdesk.catalog import labels
-from dealdesk.catalog.fields import AmountField, PercentField, current_locale
+from dealdesk.catalog.fields import AmountField, PercentField, QuantityField, current_locale
 from dealdesk.catalog.forms import (
     CURRENCY_CHOICES,
     BillingFields,
@@ -107,7 +107,7 @@ class LineFromProductForm(forms.Form):
     product = ProductChoiceField(
         label=_("Product"), queryset=Product.objects.none(), empty_label=_("Choose a product")
     )
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000, initial=1)
+    quantity = QuantityField(label=_("Quantity"), min_value=1, max_value=1_000_000, initial=1)
 
     def __init__(self, *args: Any, deal: Deal, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -146,6 +146,7 @@ class LineFromProductForm(forms.Form):
 class LineItemForm(BillingFields, forms.ModelForm[DealLineItem]):
     """A custom line, or the seller's edits to any line. Amounts are in the deal's currency."""
 
+    quantity = QuantityField(label=_("Quantity"), widget=forms.NumberInput(attrs={"min": 1}))
     unit_amount_minor = AmountField(label=_("Unit price"))
     discount_kind = forms.ChoiceField(
         label=_("Discount"), choices=DiscountKindChoice.choices, widget=forms.RadioSelect
@@ -173,7 +174,6 @@ class LineItemForm(BillingFields, forms.ModelForm[DealLineItem]):
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
-            "quantity": forms.NumberInput(attrs={"min": 1}),
         }
 
     def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:

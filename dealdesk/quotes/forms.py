@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dealdesk.catalog.fields import AmountField, PercentField
+from dealdesk.catalog.fields import AmountField, PercentField, QuantityField
 from dealdesk.catalog.forms import bind_currency
 from dealdesk.catalog.models import DiscountKindChoice, Product
 from dealdesk.crm.forms import ProductChoiceField
@@ -46,6 +46,13 @@ class DetailsForm(forms.Form):
         if not rules.expiry_date_ok(expires_on, today):
             raise forms.ValidationError(_("Choose a date from today on."))
         return expires_on
+
+
+class ExtendForm(forms.Form):
+    """A new expiration date for an expired published quote; same field and rule as step 1."""
+
+    expires_on = DetailsForm.base_fields["expires_on"]
+    clean_expires_on = DetailsForm.clean_expires_on
 
 
 class ContactChoiceField(forms.ModelMultipleChoiceField[Contact]):
@@ -135,6 +142,9 @@ class NotesForm(forms.ModelForm[Quote]):
 class LineEditForm(forms.ModelForm[QuoteLine]):
     """Step 3, one row: quantity, unit price and discount of a quote line."""
 
+    quantity = QuantityField(
+        label=_("Quantity"), widget=forms.NumberInput(attrs={"min": 1, "class": "num"})
+    )
     unit_amount_minor = AmountField(label=_("Unit price"))
     discount_kind = forms.ChoiceField(label=_("Discount"), choices=DiscountKindChoice.choices)
     discount = forms.CharField(label=_("Discount value"), required=False)
@@ -142,7 +152,6 @@ class LineEditForm(forms.ModelForm[QuoteLine]):
     class Meta:
         model = QuoteLine
         fields = ["quantity", "unit_amount_minor", "discount_kind"]
-        widgets = {"quantity": forms.NumberInput(attrs={"min": 1, "class": "num"})}
 
     def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -207,7 +216,7 @@ class AddProductForm(forms.Form):
     product = ProductChoiceField(
         label=_("Product"), queryset=Product.objects.none(), empty_label=_("Choose a product")
     )
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000, initial=1)
+    quantity = QuantityField(label=_("Quantity"), min_value=1, max_value=1_000_000, initial=1)
 
     def __init__(self, *args: Any, quote: Quote, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

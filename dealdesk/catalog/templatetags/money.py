@@ -1,10 +1,7 @@
-from decimal import Decimal
-
-from babel.numbers import format_percent
 from django import template
 
 from dealdesk.catalog.fields import current_locale
-from dealdesk.lib.money import format_money
+from dealdesk.lib.money import format_money, format_percent
 
 register = template.Library()
 
@@ -19,9 +16,8 @@ def money(amount_minor: int | None, currency: str) -> str:
 
 @register.filter
 def percent_bp(basis_points: int | None) -> str:
-    """``{{ 1950|percent_bp }}`` → "19.5 %" in the active language."""
+    """``{{ 1950|percent_bp }}`` → "19.5%" in English, "19,5 %" (no-break space) in German."""
+    # CLDR per language, so deal page, quote page and PDF agree; PercentField reads it back.
     if basis_points is None:
         return ""
-    return format_percent(
-        Decimal(basis_points) / 10000, format="#,##0.##%", locale=current_locale()
-    )
+    return format_percent(basis_points, current_locale())
