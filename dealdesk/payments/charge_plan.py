@@ -53,16 +53,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 
-from dealdesk.lib.money import format_money, normalize_currency, stripe_amount_ok
+from dealdesk.lib.money import format_money, format_percent, normalize_currency, stripe_amount_ok
 from dealdesk.lib.pricing import (
-    BASIS_POINTS,
     DiscountKind,
     LineInput,
     LinePrice,
@@ -125,7 +124,7 @@ class FrozenLine:
     name: str
     terms: LineInput
     price: LinePrice
-    product_key: str = field(default="")
+    product_key: str = ""  # e.g. a catalog product id; the name when empty
 
     def __post_init__(self) -> None:
         if not self.product_key:
@@ -206,7 +205,9 @@ class ChargePlan:
 
 def tax_rate_percentage(basis_points: int) -> Decimal:
     """A TaxRate's ``percentage``: 1900 → 19, 1250 → 12.5."""
-    return (Decimal(basis_points) / 100).normalize()
+    whole, hundredths = divmod(basis_points, 100)
+    # Not Decimal.normalize(): it turns 10 into 1E+1.
+    return Decimal(f"{whole}.{hundredths:02d}".rstrip("0").rstrip("."))
 
 
 def line_description(line: FrozenLine, currency: str, locale: str) -> str:
@@ -221,19 +222,15 @@ def line_description(line: FrozenLine, currency: str, locale: str) -> str:
     def money(amount: int) -> str:
         return format_money(amount, currency, locale)
 
-    def percent(basis_points: int) -> str:
-        value = Decimal(basis_points) / BASIS_POINTS
-        return str(format_percent(value, format="#,##0.##%", locale=locale))
-
     quantity = format_decimal(terms.quantity, locale=locale)
     text = f"{line.name}: {quantity} {TIMES} {money(terms.unit_amount_minor)}"
     if terms.discount_kind is DiscountKind.PERCENT and terms.discount_value:
-        text += f" {MINUS} {percent(terms.discount_value)}"
+        text += f" {MINUS} {format_percent(terms.discount_value, locale)}"
     elif terms.discount_kind is DiscountKind.AMOUNT and terms.discount_value:
         text += f" {MINUS} {money(price.discount)}"
     text += f" = {money(price.net)}"
     if terms.tax_rate_bp:
-        text += f" + {percent(terms.tax_rate_bp)} = {money(price.total)}"
+        text += f" + {format_percent(terms.tax_rate_bp, locale)} = {money(price.total)}"
     return text
 
 

@@ -348,7 +348,7 @@ def test_jpy_has_no_decimals_and_a_minimum_of_50_yen() -> None:
     plan = plan_for([LineInput(3, 1000, DiscountKind.PERCENT, 1000, 1000)], "JPY", "de")
     assert plan.due_today == 2970  # 2,700 net + 270 tax
     assert plan.one_time[0].description == (
-        f"Item 0: 3 {TIMES} 1.000\xa0¥ {MINUS} 10% = 2.700\xa0¥ + 10% = 2.970\xa0¥"
+        f"Item 0: 3 {TIMES} 1.000\xa0¥ {MINUS} 10\xa0% = 2.700\xa0¥ + 10\xa0% = 2.970\xa0¥"
     )
     assert plan_for([LineInput(1, 50)], "JPY").due_today == 50
     assert refused([LineInput(1, 49)], "JPY").code is RefusalCode.BELOW_MINIMUM
@@ -427,6 +427,8 @@ def test_tax_rate_percentage_keeps_basis_points_exact() -> None:
     assert str(tax_rate_percentage(1900)) == "19"
     assert str(tax_rate_percentage(1250)) == "12.5"
     assert str(tax_rate_percentage(725)) == "7.25"
+    assert str(tax_rate_percentage(1000)) == "10"
+    assert str(tax_rate_percentage(10_000)) == "100"
 
 
 def test_frozen_totals_of_no_lines_are_nothing_to_pay() -> None:
