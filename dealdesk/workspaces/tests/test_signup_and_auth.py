@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -131,3 +132,19 @@ def test_user_language_is_used_for_pages(bob: User, bob_client: Client) -> None:
 
     assert response.headers["Content-Language"] == "de"
 
+
+def test_profile_saved_message_speaks_the_newly_chosen_language(
+    bob: User, bob_client: Client
+) -> None:
+    """Issue item 15: switching to German answers in German at once."""
+    response = bob_client.post(
+        reverse("workspaces:profile"),
+        {"first_name": "Bob", "last_name": "Example", "language": "de"},
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Content-Language"] == "de"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "de"
+    page = bob_client.get(response["Location"])
+    assert page.headers["Content-Language"] == "de"
+    assert [str(m) for m in page.context["messages"]] == ["Profil gespeichert."]
