@@ -100,11 +100,16 @@ class OAuthError(Exception):
         return {"error": self.code, "error_description": self.description}
 
 
-def refuse_unsupported(params: dict[str, Any], names: set[str], where: str) -> None:
-    """Parameters Stripe accepts but the sandbox does not model: refuse, never ignore."""
+def refuse_unsupported(
+    params: dict[str, Any], names: set[str], where: str, prefix: str = ""
+) -> None:
+    """Parameters Stripe accepts but the sandbox does not model: refuse, never ignore.
+
+    `prefix` names a nested hash, e.g. `items[0]` gives `items[0][tax_rates]`."""
     for name in sorted(names & set(params)):
+        param = f"{prefix}[{name}]" if prefix else name
         raise InvalidRequestError(
-            f"The Stripe sandbox does not support `{name}` on {where}; use real Stripe test "
+            f"The Stripe sandbox does not support `{param}` on {where}; use real Stripe test "
             "mode for this.",
-            param=name,
+            param=param,
         )

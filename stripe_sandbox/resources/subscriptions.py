@@ -36,6 +36,10 @@ UNSUPPORTED_ON_CREATE = {
     "on_behalf_of",
 }
 
+# Per-item parameters the sandbox does not model (tax rates, discounts, …).
+UNSUPPORTED_ON_ITEMS = {"billing_thresholds", "current_trial", "discounts", "plan", "tax_rates"}
+UNSUPPORTED_ON_INVOICE_ITEMS = {"discounts", "period", "tax_rates"}
+
 
 def _resolve_price(ctx: Ctx, spec: dict[str, Any], param: str, recurring: bool) -> StripeObject:
     if "price" in spec:
@@ -78,9 +82,14 @@ def create(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObjec
         raise InvalidRequestError(
             "Missing required param: items.", param="items", code="parameter_missing"
         )
-    for name, specs in (("items", item_specs), ("add_invoice_items", extra_specs)):
+    for name, specs, unsupported in (
+        ("items", item_specs, UNSUPPORTED_ON_ITEMS),
+        ("add_invoice_items", extra_specs, UNSUPPORTED_ON_INVOICE_ITEMS),
+    ):
         if len(specs) > MAX_ITEMS:
             raise InvalidRequestError(f"You may only specify up to {MAX_ITEMS} {name}.", param=name)
+        for index, spec in enumerate(specs):
+            refuse_unsupported(spec, unsupported, "subscriptions", f"{name}[{index}]")
     prices = [_resolve_price(ctx, s, f"items[{i}]", True) for i, s in enumerate(item_specs)]
     extras = [
         _resolve_price(ctx, s, f"add_invoice_items[{i}]", False) for i, s in enumerate(extra_specs)

@@ -291,6 +291,33 @@ def test_parameters_the_sandbox_does_not_model_are_refused(northwind: stripe.Str
     assert "does not support" in str(refused.value)
 
 
+@pytest.mark.parametrize(
+    ("field", "spec", "param"),
+    [
+        ("items", {"tax_rates": ["txr_19"]}, "items[0][tax_rates]"),
+        ("items", {"discounts": [{"coupon": "TEN"}]}, "items[0][discounts]"),
+        ("add_invoice_items", {"tax_rates": ["txr_19"]}, "add_invoice_items[1][tax_rates]"),
+    ],
+)
+def test_item9_per_item_taxes_and_discounts_are_refused_not_ignored(
+    northwind: stripe.StripeClient, field: str, spec: dict[str, Any], param: str
+) -> None:
+    product = northwind.v1.products.create({"name": "Analytics"})
+    line = {"price_data": {"product": product.id, "currency": "usd", "unit_amount": 1500}}
+    monthly = {**line, "price_data": {**line["price_data"], "recurring": {"interval": "month"}}}
+    params: dict[str, Any] = {
+        "customer": northwind.v1.customers.create().id,
+        "items": [monthly],
+        "add_invoice_items": [line, line],
+    }
+    params[field] = [{**params[field][0], **spec}] if field == "items" else [line, {**line, **spec}]
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        northwind.v1.subscriptions.create(params)  # type: ignore[arg-type]
+    assert refused.value.param == param
+    assert "does not support" in str(refused.value)
+    assert northwind.v1.subscriptions.list({"status": "all"}).data == []
+
+
 def test_hosted_invoice_page_shows_the_total(
     sandbox: SandboxThread, northwind: stripe.StripeClient
 ) -> None:
