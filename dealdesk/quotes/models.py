@@ -224,3 +224,36 @@ class QuoteLine(PricedLine):
 
     def unfreeze(self) -> None:
         self.subtotal_minor = self.discount_minor = self.tax_minor = self.total_minor = None
+
+
+class StoredQuotePdf(models.Model):
+    """A published quote's PDF, rendered the first time it is asked for and served from here.
+
+    A published version never changes, so rendering it again for every download
+    only costs time and memory. It is kept in the database so that every worker
+    on every host serves the same file. The key holds everything the PDF prints
+    that can still differ within one version: its language, the status line
+    (accepted, paid), whether it has expired, and the expiry date itself.
+    Rows of versions older than the current one are deleted when a newer one is
+    stored. Drafts (and recalled quotes being edited) are never stored.
+    """
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="stored_pdfs")
+    version = models.PositiveIntegerField()
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    status = models.CharField(max_length=16, choices=QuoteStatus.choices)
+    is_expired = models.BooleanField()
+    expires_at = models.DateTimeField()
+    pdf = models.BinaryField()
+    rendered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quote", "version", "language", "status", "is_expired", "expires_at"],
+                name="stored_quote_pdf_one_per_edition",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote_id} v{self.version} {self.language} {self.status}"

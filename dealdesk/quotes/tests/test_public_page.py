@@ -1,5 +1,6 @@
 """The buyer's page: content, language, expiry (R13), Purchase area (R9), views, queries."""
 
+import base64
 import re
 from datetime import timedelta
 from typing import Any
@@ -12,14 +13,16 @@ from django.urls import reverse
 
 from dealdesk.crm.models import Deal
 from dealdesk.lib import clock
-from dealdesk.quotes import services
+from dealdesk.quotes import selectors, services
 from dealdesk.quotes.models import Quote, QuoteStatus
+from dealdesk.quotes.pdf import quote_html
 from dealdesk.quotes.tests.factories import (
     deal_with_lines,
     draft_quote,
     published_quote,
     ready_stripe,
 )
+from dealdesk.quotes.tests.pdftext import pdf_inflated
 from dealdesk.workspaces.models import User, Workspace
 
 pytestmark = pytest.mark.django_db
@@ -334,17 +337,33 @@ def test_no_signature_form_unless_asked_for(published: Quote) -> None:
     assert published.status == QuoteStatus.PUBLISHED
 
 
-def test_workspace_logo_is_on_the_buyers_page_and_pdf(published: Quote) -> None:
+def _pdf_images(body: bytes) -> list[bytes]:
+    """The /Width and /Height of every image XObject in a PDF (its streams inflated)."""
+    return [
+        match.group(1)
+        for chunk in pdf_inflated(body)
+        for match in re.finditer(rb"/Subtype\s*/Image\s*(/Width\s*\d+\s*/Height\s*\d+)", chunk)
+    ]
+
+
+def test_workspace_logo_is_on_the_buyers_page_and_pdf(published: Quote, bob: User) -> None:
     from dealdesk.workspaces.services import workspace_logo_set
-    from dealdesk.workspaces.tests.test_logo import PNG
+    from dealdesk.workspaces.tests.test_logo import image_file
 
     url = reverse("quotes:public", args=[published.token])
+    pdf_url = reverse("quotes:public_pdf", args=[published.token])
     assert "quote-monogram" in Client().get(url).content.decode()
+    assert _pdf_images(Client().get(pdf_url).content) == []  # the monogram is text
 
-    workspace_logo_set(workspace=published.workspace, data=PNG, content_type="image/png")
+    logo = image_file((37, 23), "PNG")
+    workspace_logo_set(workspace=published.workspace, data=logo, content_type="image/png")
+    services.quote_recall(quote=published, user=bob)  # a new version: a new PDF
+    published = services.quote_publish(quote=Quote.objects.get(pk=published.pk), user=bob)
 
     page = Client().get(url).content.decode()
-    assert "data:image/png;base64," in page
+    data_uri = "data:image/png;base64," + base64.b64encode(logo).decode()
+    assert data_uri in page
     assert "quote-monogram" not in page
-    pdf = Client().get(reverse("quotes:public_pdf", args=[published.token]))
-    assert pdf.status_code == 200
+    assert data_uri in quote_html(selectors.quote_document(quote=published))
+    body = Client().get(pdf_url).content
+    assert _pdf_images(body) == [b"/Width 37/Height 23"]

@@ -77,10 +77,7 @@ def quote_pdf(request: HttpRequest, token: str) -> HttpResponse:
     quote = selectors.public_quote(token=token)
     if quote is None:
         return _not_found(request)
-    doc = selectors.quote_document(quote=quote, check_account=False)
-    response = HttpResponse(pdf.quote_pdf(doc), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf.pdf_filename(doc)}"'
-    return response
+    return pdf.pdf_response(selectors.quote_document(quote=quote, check_account=False))
 
 
 @require_POST

@@ -73,10 +73,7 @@ def quote_preview(request: MemberRequest, pk: int) -> HttpResponse:
 @member_required
 def quote_pdf(request: MemberRequest, pk: int) -> HttpResponse:
     quote = seller_quote(request, pk)
-    doc = selectors.quote_document(quote=quote, check_account=False)
-    response = HttpResponse(pdf.quote_pdf(doc), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf.pdf_filename(doc)}"'
-    return response
+    return pdf.pdf_response(selectors.quote_document(quote=quote, check_account=False))
 
 
 @require_POST
