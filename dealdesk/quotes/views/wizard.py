@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import BaseModelFormSet, modelformset_factory
+from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -191,13 +193,40 @@ def _parties(request: MemberRequest, quote: Quote) -> HttpResponse:
 
 # --- Step 3: line items ----------------------------------------------------------------------
 
-LineFormSet = modelformset_factory(QuoteLine, form=LineEditForm, extra=0, can_delete=False)
+STALE_LINES = gettext_lazy(
+    "The line items changed since this page was loaded, so nothing was saved. "
+    "Here are the current line items."
+)
+
+
+class QuoteLinesFormSet(BaseModelFormSet[QuoteLine, LineEditForm]):
+    """Rows for the quote's own lines only, at most one each; lines not posted stay as they are."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Django's defaults would build up to 2,000 rows from a posted TOTAL_FORMS.
+        self.max_num = self.absolute_max = len(self.get_queryset())
+        self.validate_max = True
+
+    def clean(self) -> None:
+        super().clean()
+        # A missing, unknown or foreign form-N-id gives a row without a saved line.
+        ids = [form.instance.pk for form in self.forms]
+        counts = self.management_form.cleaned_data
+        negative = any((counts.get(key) or 0) < 0 for key in (TOTAL_FORM_COUNT, INITIAL_FORM_COUNT))
+        if negative or None in ids or len(set(ids)) != len(ids):
+            raise ValidationError(STALE_LINES, code="stale")
+
+
+LineFormSet = modelformset_factory(
+    QuoteLine, form=LineEditForm, formset=QuoteLinesFormSet, extra=0, can_delete=False
+)
 
 
 def _line_formset(
-    request: MemberRequest, quote: Quote, lines: QuerySet[QuoteLine]
+    request: MemberRequest, quote: Quote, lines: QuerySet[QuoteLine], *, bound: bool
 ) -> BaseModelFormSet[QuoteLine, LineEditForm]:
-    data = request.POST if request.method == "POST" and "form-TOTAL_FORMS" in request.POST else None
+    data = request.POST if bound else None
     return LineFormSet(data, queryset=lines, form_kwargs={"currency": quote.currency})
 
 
@@ -225,11 +254,18 @@ def _render_lines(
 
 def _lines(request: MemberRequest, quote: Quote) -> HttpResponse:
     lines = quote.lines.all()
-    formset = _line_formset(request, quote, lines)
     add_form = AddProductForm(quote=quote)
     if request.method != "POST":
-        return _render_lines(request, quote, formset, add_form)
+        return _render_lines(
+            request, quote, _line_formset(request, quote, lines, bound=False), add_form
+        )
+    formset = _line_formset(request, quote, lines, bound=True)
     if not formset.is_valid():
+        if formset.non_form_errors():
+            # Rows that are not this quote's lines (another tab, a tampered or broken
+            # management form) can't be shown again; show the current lines instead.
+            messages.error(request, STALE_LINES)
+            formset = _line_formset(request, quote, lines, bound=False)
         return _render_lines(request, quote, formset, add_form, status=400)
     services.quote_lines_update(quote=quote, lines=[form.save(commit=False) for form in formset])
     action, _sep, line_pk = request.POST.get("action", "").partition(":")
