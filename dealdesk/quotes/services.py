@@ -420,6 +420,65 @@ def quote_archive(*, quote: Quote, user: User) -> Quote:
 
 
 @transaction.atomic
+def quote_duplicate(*, quote: Quote, user: User, now: datetime | None = None) -> Quote:
+    """A new draft like ``quote``: same deal, template, parties, settings, terms and lines.
+
+    The lines are copied from the quote as it is (what the seller saw on it), not
+    from the deal's current lines, and without the amounts frozen at publishing.
+    The copy belongs to ``user``, expires after the default validity, and gets
+    its own number and link when it is published.
+    """
+    now = now or clock.utcnow()
+    source = _lock(quote)  # edits and recalls lock it too: its lines can't change mid-copy
+    copy = Quote.objects.create(
+        workspace=source.workspace,
+        deal=source.deal,
+        created_by=user,
+        title=source.title,
+        template=source.template,
+        language=source.language,
+        expires_at=_expires_at(default_expiry(now), now),
+        currency=source.currency,
+        company=source.company,
+        seller_name=source.seller_name,
+        seller_email=source.seller_email,
+        seller_phone=source.seller_phone,
+        payment_enabled=source.payment_enabled,
+        collect_billing_address=source.collect_billing_address,
+        signature_required=source.signature_required,
+        comments=source.comments,
+        terms=source.terms,
+    )
+    copy.contacts.set(source.contacts.all())
+    QuoteLine.objects.bulk_create(
+        QuoteLine(quote=copy, **QuoteLine.copy_fields(line))
+        for line in source.lines.order_by("position", "pk")
+    )
+    return copy
+
+
+@transaction.atomic
+def quote_extend(
+    *, quote: Quote, user: User, expires_on: date, now: datetime | None = None
+) -> Quote:
+    """Give an expired published quote a new expiration date: a new version, the same link.
+
+    Like recalling and republishing, but nothing else changes: the frozen lines,
+    totals and both parties stay as the buyer saw them, so the buyer's old link
+    can be accepted or paid again until the new date.
+    """
+    now = now or clock.utcnow()
+    locked = _lock(quote)
+    if locked.status != QuoteStatus.PUBLISHED or not locked.is_expired(now):
+        raise QuoteError(_("Only a published quote that has expired can be extended."))
+    locked.expires_at = _expires_at(expires_on, now)
+    locked.version += 1
+    locked.published_at = now
+    locked.save(update_fields=["expires_at", "version", "published_at", "updated_at"])
+    return locked
+
+
+@transaction.atomic
 def quote_accept(*, quote: Quote, name: str, ip: str | None, now: datetime | None = None) -> Quote:
     """The buyer signs: typed full name, time and IP are recorded and the quote is accepted."""
     now = now or clock.utcnow()

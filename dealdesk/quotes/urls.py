@@ -14,6 +14,8 @@ urlpatterns = [
     path("quotes/<int:pk>/publish/", wizard.quote_publish, name="publish"),
     path("quotes/<int:pk>/recall/", seller.quote_recall, name="recall"),
     path("quotes/<int:pk>/archive/", seller.quote_archive, name="archive"),
+    path("quotes/<int:pk>/duplicate/", seller.quote_duplicate, name="duplicate"),
+    path("quotes/<int:pk>/extend/", seller.quote_extend, name="extend"),
     path("quotes/<int:pk>/preview/", seller.quote_preview, name="preview"),
     path("quotes/<int:pk>/pdf/", seller.quote_pdf, name="pdf"),
     # Buyer (no sign-in; the token is the key)

@@ -22,7 +22,7 @@ def _seller_urls(quote: Quote) -> list[tuple[str, str]]:
     for step in STEPS:
         url = reverse("quotes:step", kwargs={**pk, "step": step})
         urls += [("get", url), ("post", url)]
-    for name in ("line_add", "publish", "recall", "archive"):
+    for name in ("line_add", "publish", "recall", "archive", "duplicate", "extend"):
         urls.append(("post", reverse(f"quotes:{name}", kwargs=pk)))
     return urls
 

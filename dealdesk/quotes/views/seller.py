@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dealdesk.lib import clock
 from dealdesk.payments.selectors import payment_readiness
 from dealdesk.quotes import pdf, selectors, services
-from dealdesk.quotes.models import QuoteStatus
+from dealdesk.quotes.forms import ExtendForm
+from dealdesk.quotes.models import Quote, QuoteStatus
 from dealdesk.quotes.views.public import render_quote_page
 from dealdesk.quotes.views.wizard import seller_quote
 from dealdesk.workspaces.access import MemberRequest, member_required
@@ -40,7 +42,14 @@ def quote_list(request: MemberRequest) -> HttpResponse:
 
 @member_required
 def quote_detail(request: MemberRequest, pk: int) -> HttpResponse:
-    quote = seller_quote(request, pk)
+    return _render_detail(request, seller_quote(request, pk))
+
+
+def _render_detail(
+    request: MemberRequest, quote: Quote, extend_form: ExtendForm | None = None, status: int = 200
+) -> HttpResponse:
+    if extend_form is None and quote.shows_as_expired:
+        extend_form = ExtendForm(initial={"expires_on": services.default_expiry(clock.utcnow())})
     public_url = ""
     if quote.token and quote.status in selectors.PUBLIC_STATUSES:
         path = reverse("quotes:public", kwargs={"token": quote.token})
@@ -51,6 +60,7 @@ def quote_detail(request: MemberRequest, pk: int) -> HttpResponse:
         "deal": quote.deal,
         "doc": selectors.quote_document(quote=quote),
         "public_url": public_url,
+        "extend_form": extend_form if quote.shows_as_expired else None,
         "readiness": readiness,
         "purchase_blocked": (
             readiness is not None
@@ -58,7 +68,7 @@ def quote_detail(request: MemberRequest, pk: int) -> HttpResponse:
             and quote.status == QuoteStatus.PUBLISHED
         ),
     }
-    return render(request, "quotes/quote_detail.html", context)
+    return render(request, "quotes/quote_detail.html", context, status=status)
 
 
 @member_required
@@ -93,6 +103,41 @@ def quote_recall(request: MemberRequest, pk: int) -> HttpResponse:
         ),
     )
     return redirect("quotes:step", pk=quote.pk, step="details")
+
+
+@require_POST
+@member_required
+def quote_duplicate(request: MemberRequest, pk: int) -> HttpResponse:
+    """A new draft from this quote, opened in the wizard."""
+    copy = services.quote_duplicate(quote=seller_quote(request, pk), user=request.user)
+    messages.success(
+        request,
+        _("Copy created as a draft. Check it step by step, then publish it to get its own link."),
+    )
+    return redirect("quotes:step", pk=copy.pk, step="details")
+
+
+@require_POST
+@member_required
+def quote_extend(request: MemberRequest, pk: int) -> HttpResponse:
+    """A new expiration date for an expired quote; the buyer's link works again."""
+    quote = seller_quote(request, pk)
+    form = ExtendForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, quote, extend_form=form, status=400)
+    try:
+        services.quote_extend(
+            quote=quote, user=request.user, expires_on=form.cleaned_data["expires_on"]
+        )
+    except services.QuoteError as error:
+        # Paid, recalled or extended in the meantime: the page shows where it stands now.
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Quote extended. The buyer's link shows it again, valid until the new date."),
+        )
+    return redirect("quotes:detail", pk=quote.pk)
 
 
 @require_POST
