@@ -10,6 +10,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -244,16 +245,23 @@ def connection_disconnect(*, connection: StripeConnection, user: User) -> Discon
     return DisconnectResult(revoked_at_stripe=not already_gone)
 
 
-def connection_revoked(*, account_id: str) -> bool:
+def connection_revoked(*, account_id: str, revoked_at: datetime | None = None) -> bool:
     """The seller revoked access on Stripe's side (webhook or a refused call): mark the
-    one live connection holding the account. False when none does."""
-    return _revoke(account_id=account_id)
+    one live connection holding the account. False when none does.
+
+    Stripe delivers events late and out of order: a revocation from before the live
+    connection was made ended an earlier one (say, before a reconnect) and is ignored.
+    """
+    return _revoke(account_id=account_id, revoked_at=revoked_at)
 
 
-def _revoke(**lookup: Any) -> bool:
+def _revoke(*, revoked_at: datetime | None = None, **lookup: Any) -> bool:
     with transaction.atomic():
         connection = _locked_live_connection(**lookup)
         if connection is None:
+            return False
+        # Stripe's timestamps are whole seconds: within the connecting second, revoke.
+        if revoked_at is not None and revoked_at < connection.connected_at.replace(microsecond=0):
             return False
         connection.status = ConnectionStatus.REVOKED
         connection.ended_at = timezone.now()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -49,7 +50,18 @@ def _application_deauthorized(event: dict[str, Any]) -> None:
     application = event["data"]["object"].get("id")
     if application and application != settings.STRIPE_CLIENT_ID:
         return  # another platform's app was removed from that account, not ours
-    connection_revoked(account_id=str(event["account"]))
+    connection_revoked(account_id=str(event["account"]), revoked_at=_created(event))
+
+
+def _created(event: dict[str, Any]) -> datetime | None:
+    """When Stripe says the event happened (``created``, Unix seconds), if it says."""
+    created = event.get("created")
+    if isinstance(created, int) and not isinstance(created, bool):
+        try:
+            return datetime.fromtimestamp(created, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
 
 
 HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {

@@ -12,7 +12,13 @@ from django.test import Client
 from django.urls import reverse
 
 
-def event_body(event_type: str, account: str, obj: dict[str, Any], event_id: str = "evt_1") -> str:
+def event_body(
+    event_type: str,
+    account: str,
+    obj: dict[str, Any],
+    event_id: str = "evt_1",
+    created: int | None = None,
+) -> str:
     """A Connect event as Stripe sends it (``account`` set, snapshot in ``data.object``)."""
     return json.dumps(
         {
@@ -21,19 +27,20 @@ def event_body(event_type: str, account: str, obj: dict[str, Any], event_id: str
             "type": event_type,
             "account": account,
             "livemode": False,
-            "created": int(time.time()),
+            "created": int(time.time()) if created is None else created,
             "data": {"object": obj},
         }
     )
 
 
-def deauthorized_body(account: str, event_id: str = "evt_1") -> str:
+def deauthorized_body(account: str, event_id: str = "evt_1", created: int | None = None) -> str:
     """The seller removed our platform's access to ``account`` in Stripe (R4)."""
     return event_body(
         "account.application.deauthorized",
         account,
         {"id": settings.STRIPE_CLIENT_ID, "object": "application"},
         event_id,
+        created,
     )
 
 

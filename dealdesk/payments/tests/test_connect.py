@@ -342,3 +342,28 @@ def test_database_refuses_one_stripe_account_live_in_two_workspaces(
 
     with pytest.raises(IntegrityError), transaction.atomic():
         StripeConnection.objects.create(workspace=umbrella, account_id="acct_shared")
+
+
+def test_r4_late_deauthorization_from_before_a_reconnect_leaves_the_new_connection(
+    alice_client: Client,
+    client: Client,
+    acme: Workspace,
+    stripe_sandbox: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Disconnecting makes Stripe send account.application.deauthorized; when it arrives
+    after the admin connected the account again, the new connection stays."""
+    _connect(alice_client, stripe_sandbox)
+    alice_client.post(reverse("payments:stripe_disconnect"))
+    _connect(alice_client, stripe_sandbox)
+    reconnected = StripeConnection.objects.get(status=ConnectionStatus.CONNECTED)
+    before_reconnecting = int(reconnected.connected_at.timestamp()) - 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        late = deauthorized_body(DEMO_ACTIVE_ACCOUNT, "evt_late", created=before_reconnecting)
+        post_signed(client, late)
+
+    assert payment_readiness(acme).can_accept_payments
+    with django_capture_on_commit_callbacks(execute=True):
+        post_signed(client, deauthorized_body(DEMO_ACTIVE_ACCOUNT, "evt_now"))
+    assert not payment_readiness(acme).can_accept_payments
