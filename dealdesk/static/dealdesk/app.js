@@ -14,6 +14,8 @@
  *   data-dialog-close             on a button inside a dialog: closes it.
  *   <details class="menu">        closes on outside click and Escape.
  *   data-print                    on a button: opens the browser's print dialog.
+ *   [data-error-summary]          a form's error list (includes/error_summary.html): focused on load;
+ *                                 its links move focus to their field.
  *   <body data-nav="deals">       marks the matching [data-nav-item] as aria-current="page".
  */
 (function () {
@@ -266,6 +268,36 @@
     });
   }
 
-  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", markNav);
-  else markNav();
+  /* ---- Error summary: after a failed submit, start at the list of errors - */
+
+  function focusErrorSummary() {
+    var summary = doc.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  }
+
+  // A form that posts to "…#section" comes back scrolled there, and Chromium's scroll to the
+  // fragment blurs the summary: focus it again once the page has loaded, unless the user
+  // has moved on already.
+  window.addEventListener("load", function () {
+    window.setTimeout(function () {
+      if (!doc.activeElement || doc.activeElement === doc.body) focusErrorSummary();
+    }, 0);
+  });
+
+  doc.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) return;
+    var field = doc.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+    if (!field) return;
+    event.preventDefault();
+    field.focus();
+  });
+
+  function ready() {
+    markNav();
+    focusErrorSummary();
+  }
+
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", ready);
+  else ready();
 })();
