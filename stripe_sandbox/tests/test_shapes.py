@@ -8,14 +8,17 @@ through the API with the official library and compares what comes back.
 from __future__ import annotations
 
 import inspect
+import json
 import typing
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import stripe
 
 from stripe_sandbox.shapes import table
+from stripe_sandbox.shapes_from_fixtures import OBJECT_TYPES, main
 from stripe_sandbox.testing import SandboxThread
 from stripe_sandbox.tests.test_subscriptions import _subscribe
 
@@ -245,3 +248,36 @@ def test_item9_payment_methods_the_sandbox_cannot_take_are_refused(
     unchanged = northwind.v1.payment_intents.retrieve(intent.id)
     assert unchanged.payment_method_types == ["card"]
     assert unchanged.allowed_payment_method_types is None
+
+
+def test_item9_the_table_is_derived_from_the_fixtures_as_documented(tmp_path: Path) -> None:
+    resources: dict[str, Any] = {name: {"id": "x", "object": name} for name in OBJECT_TYPES}
+    resources["customer"] = {
+        "id": "cus_1",
+        "object": "customer",
+        "address": {"city": "Austin", "line2": None, "state": "TX"},
+        "metadata": {"order": "1"},
+        "invoice_settings": {"rendering_options": {"template": None}},
+        "subscriptions": {"object": "list", "data": []},
+    }
+    resources["invoice"] = {"id": "in_1", "object": "invoice", "subscription": "sub_1"}
+    resources["event"] = {"id": "evt_1", "object": "event", "data": {"object": {"id": "p"}}}
+    fixtures = tmp_path / "fixtures3.json"
+    fixtures.write_text(json.dumps({"resources": resources}))
+    output = tmp_path / "shapes.json"
+    main([str(fixtures), "--commit", "abc123", "--output", str(output)])
+    table = json.loads(output.read_text())
+    assert table["source"]["commit"] == "abc123"
+    customer = table["objects"]["customer"]
+    assert customer["fields"] == [
+        "address", "id", "invoice_settings", "metadata", "object", "subscriptions"
+    ]  # fmt: skip
+    # Sub-objects with their fields; free-form maps and embedded objects are not shapes.
+    assert customer["nested"] == {
+        "address": ["city", "line2", "state"],
+        "invoice_settings": ["rendering_options"],
+        "invoice_settings.rendering_options": ["template"],
+    }
+    assert table["objects"]["invoice"]["fields"] == ["id", "object"]
+    assert table["objects"]["invoice"]["removed"] == ["subscription"]
+    assert table["objects"]["event"]["nested"] == {}
