@@ -225,6 +225,7 @@ RATELIMITS = {
     "password_reset_ip": "10/h",
     "invitation_accept_ip": "20/h",
     "invitation_send_ip": "30/h",
+    "public_pdf_ip": "60/10m",  # a quote's PDF from one client address
 }
 # django-ratelimit names only django_redis as supported; Django's own RedisCache counts
 # with Redis's atomic INCR as well, which is all it needs.

@@ -1,5 +1,8 @@
 """The quote as a PDF, for buyer and seller, with the same content as the page."""
 
+import re
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -67,3 +70,19 @@ def test_pdf_has_the_same_content_as_the_page(published: Quote) -> None:
     for text in ("Onboarding workshop", "Growth plan", "€1,457.75 / month", "€3,242.75"):
         assert text in page.content.decode()
         assert text in html
+
+
+def test_item5_public_pdf_is_rate_limited_per_client_address(
+    published: Quote, settings: Any
+) -> None:
+    settings.RATELIMITS = {**settings.RATELIMITS, "public_pdf_ip": "2/10m"}
+    url = reverse("quotes:public_pdf", kwargs={"token": published.token})
+    other_client = Client(REMOTE_ADDR="203.0.113.9")
+
+    first, second, third = (Client().get(url) for _ in range(3))
+
+    assert [first.status_code, second.status_code] == [200, 200]
+    assert third.status_code == 429
+    assert int(third["Retry-After"]) > 0
+    assert re.fullmatch(r"Too many attempts\. Try again in \d+ minutes?\.", third.content.decode())
+    assert other_client.get(url).status_code == 200

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dealdesk.quotes import pdf, selectors, services
 from dealdesk.quotes.forms import AcceptForm
 from dealdesk.quotes.models import Quote
+from dealdesk.workspaces import throttle
 
 _P = ParamSpec("_P")
 
@@ -74,9 +75,15 @@ def quote_page(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def quote_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    # Anyone may ask for a PDF; a stored one is cheap, but not unlimited from one client.
+    verdict = throttle.record(request, limit="public_pdf_ip")
     quote = selectors.public_quote(token=token)
     if quote is None:
         return _not_found(request)
+    if verdict.refused:
+        with translation.override(quote.language):
+            refusal = HttpResponse(verdict.message, content_type="text/plain; charset=utf-8")
+        return throttle.refuse(refusal, verdict)
     return pdf.pdf_response(selectors.quote_document(quote=quote, check_account=False))
 
 
