@@ -191,6 +191,10 @@ STRIPE_DASHBOARD_URL = os.environ.get(
     "STRIPE_DASHBOARD_URL",
     "https://dashboard.stripe.com" if _stripe_configured else f"{_STRIPE_SANDBOX}/dashboard",
 )
+# Show each line's tax on the buyer's Stripe invoice with inclusive TaxRates (amounts are
+# the same either way, see payments/charge_plan.py). On with real keys; off for the local
+# sandbox, which does not serve /v1/tax_rates.
+STRIPE_TAX_RATES_ENABLED = env_bool("STRIPE_TAX_RATES_ENABLED", default=_stripe_configured)
 
 # Workspace logos: checked from the image header before any pixel is decoded (a small
 # file can declare a huge image), then re-encoded at most DISPLAY_WIDTH wide.
@@ -225,6 +229,7 @@ RATELIMITS = {
     "password_reset_ip": "10/h",
     "invitation_accept_ip": "20/h",
     "invitation_send_ip": "30/h",
+    "purchase_start_quote": "20/h",  # per quote link: Purchase attempts, whoever sends them
     "public_pdf_ip": "60/10m",  # a quote's PDF from one client address
 }
 # django-ratelimit names only django_redis as supported; Django's own RedisCache counts

@@ -7,6 +7,7 @@ services keep every write inside that workspace and run in one transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any, Literal
 
 from django.db import transaction
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from dealdesk.catalog.lines import move_line
 from dealdesk.catalog.models import DiscountKindChoice, Product
-from dealdesk.crm.models import Company, Contact, Deal, DealLineItem
+from dealdesk.crm.models import Company, Contact, Deal, DealLineItem, Stage
 from dealdesk.workspaces.models import User, Workspace
 
 LINE_FIELDS = (
@@ -193,3 +194,17 @@ def line_move(*, line: DealLineItem, direction: Literal["up", "down"]) -> None:
     move_line(
         line=line, siblings=DealLineItem.objects.filter(deal_id=line.deal_id), direction=direction
     )
+
+
+@transaction.atomic
+def deal_mark_won(*, deal: Deal, on: date) -> Deal:
+    """The deal's quote was paid: the deal is closed won, closing on the payment's date.
+
+    Idempotent: a deal already closed won keeps its close date.
+    """
+    locked = Deal.objects.select_for_update().get(pk=deal.pk)
+    if locked.stage != Stage.CLOSED_WON:
+        locked.stage = Stage.CLOSED_WON
+        locked.close_date = on
+        locked.save(update_fields=["stage", "close_date", "updated_at"])
+    return locked

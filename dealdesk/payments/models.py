@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -104,3 +106,160 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.stripe_event_id} ({self.status})"
+
+
+# --- Purchases: a buyer paying a published quote (R3, R9, R12) ---------------------------
+
+
+class PurchaseStatus(models.TextChoices):
+    STARTED = "started", _("Started")  # claimed; Stripe objects being created
+    AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")  # client secret handed out
+    SUCCEEDED = "succeeded", _("Paid")
+    FAILED = "failed", _("Failed")  # e.g. declined; the same intent can still be paid
+    CANCELED = "canceled", _("Canceled")  # its Stripe objects were canceled: can never pay
+
+
+class PurchaseKind(models.TextChoices):
+    PAYMENT = "payment", _("One-time payment")
+    SUBSCRIPTION = "subscription", _("Subscription")
+
+
+# A quote has at most one purchase in these states (the constraint below).
+PURCHASE_IN_FLIGHT = (PurchaseStatus.STARTED, PurchaseStatus.AWAITING_PAYMENT)
+PURCHASE_CLAIMING = (*PURCHASE_IN_FLIGHT, PurchaseStatus.SUCCEEDED)
+
+PURCHASE_TRANSITIONS: dict[str, frozenset[str]] = {
+    PurchaseStatus.STARTED: frozenset(
+        {PurchaseStatus.AWAITING_PAYMENT, PurchaseStatus.FAILED, PurchaseStatus.CANCELED}
+    ),
+    PurchaseStatus.AWAITING_PAYMENT: frozenset(
+        {PurchaseStatus.SUCCEEDED, PurchaseStatus.FAILED, PurchaseStatus.CANCELED}
+    ),
+    # A failed attempt's intent stays payable: another card may still pay it (then
+    # the money is recorded), or a new start reuses it.
+    PurchaseStatus.FAILED: frozenset(
+        {PurchaseStatus.AWAITING_PAYMENT, PurchaseStatus.SUCCEEDED, PurchaseStatus.CANCELED}
+    ),
+    PurchaseStatus.SUCCEEDED: frozenset(),
+    PurchaseStatus.CANCELED: frozenset(),
+}
+
+
+class IllegalPurchaseTransition(ValueError):
+    def __init__(self, current: str, target: str) -> None:
+        super().__init__(f"A {current} purchase cannot become {target}.")
+        self.current = current
+        self.target = target
+
+
+def new_purchase_reference() -> str:
+    """The purchase's id in the buyer's URLs: unguessable, unlike the primary key."""
+    return secrets.token_urlsafe(18)
+
+
+class Purchase(WorkspaceScoped):
+    """One attempt of a buyer to pay a published quote, and what Stripe made of it.
+
+    Amounts are the charge plan's, frozen when the attempt starts; the Stripe
+    objects live on the workspace's connected account (direct charges, R3).
+    """
+
+    quote = models.ForeignKey("quotes.Quote", on_delete=models.PROTECT, related_name="purchases")
+    reference = models.CharField(max_length=32, unique=True, default=new_purchase_reference)
+    status = models.CharField(
+        _("status"), max_length=20, choices=PurchaseStatus.choices, default=PurchaseStatus.STARTED
+    )
+    kind = models.CharField(max_length=16, choices=PurchaseKind.choices)
+    quote_version = models.PositiveIntegerField()
+
+    currency = models.CharField(max_length=3)
+    amount_due_today_minor = models.BigIntegerField()
+    amount_recurring_minor = models.BigIntegerField(default=0)
+    recurring_interval = models.CharField(max_length=8, blank=True)
+    recurring_interval_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    amount_paid_minor = models.BigIntegerField(null=True, blank=True)
+
+    billing_name = models.CharField(_("full name"), max_length=200)
+    billing_email = models.EmailField(_("email"))
+    billing_company = models.CharField(_("company"), max_length=200, blank=True)
+    billing_address = models.JSONField(default=dict, blank=True)  # Stripe's address fields
+
+    # The buyer's acceptance of the terms, when the quote asks for a signature.
+    signature_name = models.CharField(max_length=200, blank=True)
+    signature_accepted_at = models.DateTimeField(null=True, blank=True)
+    signature_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    stripe_account_id = models.CharField(max_length=255)
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
+    stripe_subscription_id = models.CharField(max_length=255, blank=True)
+    stripe_invoice_id = models.CharField(max_length=255, blank=True)
+    client_secret = models.CharField(max_length=255, blank=True)
+
+    card_brand = models.CharField(max_length=32, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet["Purchase"].as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Paid once: a quote has one purchase in flight or settled, whatever races.
+            models.UniqueConstraint(
+                fields=["quote"],
+                condition=Q(status__in=["started", "awaiting_payment", "succeeded"]),
+                name="one_live_purchase_per_quote",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.status})"
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status == PurchaseStatus.SUCCEEDED
+
+    @property
+    def has_stripe_intent(self) -> bool:
+        return bool(self.stripe_payment_intent_id)
+
+    def transition_to(self, target: str) -> None:
+        """The one way a purchase's status changes; raises IllegalPurchaseTransition."""
+        if target not in PURCHASE_TRANSITIONS[self.status]:
+            raise IllegalPurchaseTransition(self.status, target)
+        self.status = target
+
+
+class StripeObjectKind(models.TextChoices):
+    PRODUCT = "product", _("Product")
+    TAX_RATE = "tax_rate", _("Tax rate")
+
+
+class StripeObjectCache(models.Model):
+    """Stripe Products and TaxRates we created on a connected account, to reuse them.
+
+    Keyed by the account and our own key (a charge plan's ``product_key``, or a
+    tax rate's basis points), so a repeat purchase needs no catalog calls.
+    """
+
+    account_id = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, choices=StripeObjectKind.choices)
+    key = models.CharField(max_length=255)
+    stripe_id = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account_id", "kind", "key"], name="one_stripe_object_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.kind} {self.key} → {self.stripe_id}"

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from dealdesk.payments.models import ConnectionStatus, StripeConnection
+from dealdesk.payments.models import (
+    PURCHASE_IN_FLIGHT,
+    ConnectionStatus,
+    Purchase,
+    StripeConnection,
+)
 from dealdesk.workspaces.models import AuditEntry, Workspace
+
+if TYPE_CHECKING:
+    from dealdesk.quotes.models import Quote
 
 
 @dataclass(frozen=True)
@@ -73,4 +83,19 @@ def stripe_activity(workspace: Workspace, limit: int = 10) -> list[AuditEntry]:
         AuditEntry.objects.filter(workspace=workspace, action__startswith="stripe.")
         .select_related("actor")
         .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+# An attempt not touched for this long is abandoned: it no longer holds the quote online.
+PURCHASE_HOLD = timedelta(minutes=30)
+
+
+def purchase_in_flight(*, quote: Quote, now: datetime) -> bool:
+    """Whether a buyer is paying the quote right now (started or awaiting payment, recently)."""
+    return (
+        Purchase.objects.filter(
+            quote=quote, status__in=PURCHASE_IN_FLIGHT, updated_at__gt=now - PURCHASE_HOLD
+        )
+        .only("pk")
+        .exists()
     )

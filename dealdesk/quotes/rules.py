@@ -36,7 +36,8 @@ class Status(StrEnum):
 ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.DRAFT: frozenset({Status.PUBLISHED, Status.ARCHIVED}),
     Status.PUBLISHED: frozenset({Status.RECALLED, Status.ACCEPTED, Status.PAID, Status.ARCHIVED}),
-    Status.RECALLED: frozenset({Status.PUBLISHED, Status.ARCHIVED}),
+    # Paid: a buyer's payment that Stripe confirmed after the seller recalled the quote.
+    Status.RECALLED: frozenset({Status.PUBLISHED, Status.PAID, Status.ARCHIVED}),
     Status.ACCEPTED: frozenset({Status.PAID, Status.ARCHIVED}),
     Status.PAID: frozenset({Status.ARCHIVED}),
     Status.ARCHIVED: frozenset(),

@@ -24,7 +24,7 @@ from dealdesk.crm.models import Company, Contact, Deal
 from dealdesk.lib import clock
 from dealdesk.lib.money import stripe_amount_ok
 from dealdesk.lib.pricing import price_lines
-from dealdesk.payments.selectors import PaymentReadiness, payment_readiness
+from dealdesk.payments.selectors import PaymentReadiness, payment_readiness, purchase_in_flight
 from dealdesk.quotes import rules, snapshots
 from dealdesk.quotes.models import Quote, QuoteCounter, QuoteLine, QuoteStatus
 from dealdesk.quotes.selectors import PUBLIC_STATUSES
@@ -407,16 +407,45 @@ def _transition(quote: Quote, target: QuoteStatus) -> Quote:
     return locked
 
 
+def _refuse_while_buyer_pays(quote: Quote, now: datetime) -> None:
+    """A buyer in the middle of paying keeps the quote online (an abandoned attempt doesn't)."""
+    if purchase_in_flight(quote=quote, now=now):
+        raise QuoteError(
+            _(
+                "A buyer is paying this quote right now. Try again in a few minutes; "
+                "if the payment goes through, the quote will show as paid."
+            )
+        )
+
+
 @transaction.atomic
-def quote_recall(*, quote: Quote, user: User) -> Quote:
+def quote_recall(*, quote: Quote, user: User, now: datetime | None = None) -> Quote:
     """Take a published quote offline to edit it; its link shows a 404 until republished."""
+    _refuse_while_buyer_pays(_lock(quote), now or clock.utcnow())
     return _transition(quote, QuoteStatus.RECALLED)
 
 
 @transaction.atomic
-def quote_archive(*, quote: Quote, user: User) -> Quote:
+def quote_archive(*, quote: Quote, user: User, now: datetime | None = None) -> Quote:
     """Put a quote away from any status; a published one goes offline."""
+    _refuse_while_buyer_pays(_lock(quote), now or clock.utcnow())
     return _transition(quote, QuoteStatus.ARCHIVED)
+
+
+@transaction.atomic
+def quote_mark_paid(*, quote: Quote) -> Quote:
+    """Stripe confirmed a purchase of the quote: it is paid. Idempotent.
+
+    Money taken is never ignored: a quote recalled or expired since the buyer
+    started paying becomes paid all the same. An archived quote stays archived
+    (the purchase and the deal show the payment).
+    """
+    locked = _lock(quote)
+    if locked.status in (QuoteStatus.PAID, QuoteStatus.ARCHIVED):
+        return locked
+    locked.transition_to(QuoteStatus.PAID)
+    locked.save(update_fields=["status", "updated_at"])
+    return locked
 
 
 @transaction.atomic

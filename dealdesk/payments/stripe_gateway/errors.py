@@ -96,3 +96,32 @@ def _log(action: str, error: stripe.StripeError) -> None:
         error.code,
         error.request_id,
     )
+
+
+class CardDeclined(StripeRefused):
+    """The buyer's card or bank said no. ``message`` is in plain words, safe for the buyer."""
+
+
+def decline_message(*, code: str, decline_code: str = "") -> str:
+    """Stripe's decline and error codes in words a buyer can act on (never the seller's)."""
+    reasons = {
+        "insufficient_funds": _("Your card has insufficient funds. Try another card."),
+        "expired_card": _("Your card has expired. Check the expiration date or use another card."),
+        "incorrect_cvc": _("The card's security code is incorrect. Check it and try again."),
+        "incorrect_number": _("The card number is incorrect. Check it and try again."),
+        "processing_error": _(
+            "An error occurred while processing your card. Try again in a moment."
+        ),
+        "authentication_required": _(
+            "Your bank asked to confirm this payment, and it was not confirmed. Try again."
+        ),
+        "payment_intent_authentication_failure": _(
+            "Your bank could not confirm this payment. Try again or use another card."
+        ),
+        "lost_card": _("Your card was declined. Try another card."),
+        "stolen_card": _("Your card was declined. Try another card."),
+    }
+    for key in (decline_code, code):
+        if key in reasons:
+            return reasons[key]
+    return _("Your card was declined. Try another card or contact your bank.")
