@@ -7,7 +7,6 @@ real secret key, allowed hosts and HTTPS settings are in place.
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -259,18 +258,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 # Content-Security-Policy (django-csp): pages run and style only our own static files, no
-# inline script or style. "Connect with Stripe" posts to us and we redirect to Stripe's
-# OAuth page; browsers check form-action on that redirect too.
+# inline script or style. The few pages that need Stripe's origins add them with the
+# decorators in payments/csp.py (the buyer's quote page, Settings → Integrations).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        # Named so that STRIPE_JS_CSP adds to them instead of replacing default-src.
+        # Named so that payments/csp.py adds to them instead of replacing default-src.
         "script-src": [SELF],
         "style-src": [SELF],
         "connect-src": [SELF],
@@ -278,21 +272,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],  # workspace logos are data: URIs
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF, _origin(STRIPE_CONNECT_BASE)],
+        "form-action": [SELF],
         "frame-ancestors": [NONE],
     }
-}
-# Added (csp_update) only on the buyer's quote page, where Stripe.js takes the payment.
-_stripe_js = [_origin(STRIPE_JS_URL)]
-_stripe_frames = list(_stripe_js)
-if _stripe_js == ["https://js.stripe.com"]:
-    # Stripe's documented policy for Stripe.js: its subdomains and the 3-D Secure frames.
-    _stripe_js.append("https://*.js.stripe.com")
-    _stripe_frames += ["https://*.js.stripe.com", "https://hooks.stripe.com"]
-STRIPE_JS_CSP = {
-    "script-src": _stripe_js,
-    "frame-src": _stripe_frames,
-    "connect-src": [_origin(STRIPE_API_BASE)],
 }
 
 if PRODUCTION:

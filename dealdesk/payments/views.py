@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dealdesk.payments import services
 from dealdesk.payments import stripe_gateway as gateway
+from dealdesk.payments.csp import allow_stripe_connect
 from dealdesk.payments.selectors import payment_readiness, recent_connections, stripe_activity
 from dealdesk.payments.tasks import process_webhook_event
 from dealdesk.payments.webhooks import webhook_store
@@ -15,6 +16,7 @@ from dealdesk.workspaces.access import MemberRequest, admin_required, member_req
 
 
 @member_required
+@allow_stripe_connect  # its Connect with Stripe form ends on Stripe's OAuth page
 def integrations(request: MemberRequest) -> HttpResponse:
     readiness = payment_readiness(request.workspace)
     connection = readiness.connection

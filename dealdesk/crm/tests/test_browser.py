@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from dealdesk.catalog.models import Billing
 from dealdesk.crm.models import Deal
@@ -53,8 +54,7 @@ def test_seller_creates_a_deal_with_two_products(
     # Reorder through htmx: only the line items card is swapped.
     rows = page.locator("#line-items tbody tr")
     rows.nth(1).locator("button[value=up]").click()
-    page.wait_for_function(
-        "document.querySelector('#line-items tbody tr a').textContent.trim() === 'Growth plan'"
-    )
+    # expect() polls without eval, which the Content-Security-Policy forbids on the page.
+    expect(page.locator("#line-items tbody tr a").first).to_have_text("Growth plan")
     deal = Deal.objects.get(name="Initech rollout")
     assert [line.name for line in deal.line_items.all()] == ["Growth plan", "Onboarding workshop"]

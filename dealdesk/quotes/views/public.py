@@ -6,11 +6,8 @@ the browser asks for, so amounts and dates read as the seller intended.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, ParamSpec, cast
+from typing import Any
 
-from csp.decorators import csp_update
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,12 +15,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from dealdesk.payments.csp import allow_stripe_js
 from dealdesk.quotes import pdf, selectors, services
 from dealdesk.quotes.forms import AcceptForm
 from dealdesk.quotes.models import Quote
 from dealdesk.workspaces import throttle
-
-_P = ParamSpec("_P")
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
@@ -56,14 +52,8 @@ def render_quote_page(
     return response
 
 
-def stripe_js_allowed(view: Callable[_P, HttpResponse]) -> Callable[_P, HttpResponse]:
-    """The buyer pays here through Stripe.js: only these pages let Stripe's origins in."""
-    # django-csp types its decorators for views that take the request alone.
-    return cast(Callable[_P, HttpResponse], csp_update(settings.STRIPE_JS_CSP)(cast(Any, view)))
-
-
 @require_GET
-@stripe_js_allowed
+@allow_stripe_js  # the buyer pays here through Stripe.js
 def quote_page(request: HttpRequest, token: str) -> HttpResponse:
     quote = selectors.public_quote(token=token)
     if quote is None:
@@ -88,7 +78,7 @@ def quote_pdf(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-@stripe_js_allowed
+@allow_stripe_js
 def quote_accept(request: HttpRequest, token: str) -> HttpResponse:
     quote = selectors.public_quote(token=token)
     if quote is None:
