@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dealdesk.payments import views
+from dealdesk.payments import views, views_purchase
 
 app_name = "payments"
 
@@ -15,4 +15,16 @@ urlpatterns = [
         name="stripe_disconnect",
     ),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+    # The buyer paying a quote (no sign-in; the quote's token is the key)
+    path("q/<str:token>/purchase/", views_purchase.purchase_start_view, name="purchase_start"),
+    path(
+        "q/<str:token>/purchase/<str:reference>/complete/",
+        views_purchase.purchase_complete_view,
+        name="purchase_complete",
+    ),
+    path(
+        "q/<str:token>/receipt/<str:reference>/",
+        views_purchase.purchase_receipt_view,
+        name="purchase_receipt",
+    ),
 ]
