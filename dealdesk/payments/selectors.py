@@ -12,6 +12,7 @@ from dealdesk.payments.models import (
     PURCHASE_IN_FLIGHT,
     ConnectionStatus,
     Purchase,
+    PurchaseStatus,
     StripeConnection,
 )
 from dealdesk.workspaces.models import AuditEntry, Workspace
@@ -98,4 +99,22 @@ def purchase_in_flight(*, quote: Quote, now: datetime) -> bool:
         )
         .only("pk")
         .exists()
+    )
+
+
+def quote_purchases(*, quote: Quote) -> list[Purchase]:
+    """Every attempt to pay the quote, newest first, for the seller's quote and deal pages."""
+    return list(
+        Purchase.objects.for_workspace(quote.workspace)
+        .filter(quote=quote)
+        .order_by("-created_at", "-pk")
+    )
+
+
+def paid_purchase(*, quote: Quote) -> Purchase | None:
+    """The purchase that paid the quote ("Paid on …"), if there is one."""
+    return (
+        Purchase.objects.filter(quote=quote, status=PurchaseStatus.SUCCEEDED)
+        .order_by("-paid_at")
+        .first()
     )

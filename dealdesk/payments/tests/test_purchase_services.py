@@ -30,7 +30,7 @@ from dealdesk.payments.purchases import (
     purchase_settle,
     purchase_start,
 )
-from dealdesk.payments.selectors import PURCHASE_HOLD
+from dealdesk.payments.selectors import PURCHASE_HOLD, paid_purchase, quote_purchases
 from dealdesk.payments.tests.purchase_fixtures import (
     CAROL,
     MIXED,
@@ -104,6 +104,7 @@ def test_r3_paid_purchase_marks_quote_paid_and_deal_closed_won(
     assert quote.status == QuoteStatus.PAID
     assert quote.deal.stage == Stage.CLOSED_WON
     assert quote.deal.close_date == clock.utcnow().date()
+    assert paid_purchase(quote=quote) == settled
 
 
 def test_r12_mixed_quote_is_one_subscription_whose_first_invoice_is_due_today(
@@ -296,6 +297,8 @@ def test_new_version_cancels_the_earlier_unpaid_attempt_on_stripe(
     assert old.status == "canceled"
     assert northwind.v1.invoices.retrieve(first.stripe_invoice_id).status == "void"
     assert second.quote_version == 2
+    assert [p.pk for p in quote_purchases(quote=quote)] == [second.pk, first.pk]
+    assert paid_purchase(quote=quote) is None
 
 
 def test_money_taken_after_a_recall_is_recorded_and_the_quote_paid(
