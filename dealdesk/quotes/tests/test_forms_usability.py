@@ -150,7 +150,10 @@ def test_item12_accept_form_posts_to_its_own_anchor(deal: Deal, bob: User) -> No
 
     assert f'action="{url}#accept"' in page
     assert refused.status_code == 400
-    assert "data-error-summary" in refused.content.decode()
+    html = refused.content.decode()
+    assert "data-error-summary" in html
+    # A sentence label loses its full stop before the colon.
+    assert ">I accept this quote and its terms: This field is required.</a>" in html
 
 
 # --- Item 14: "Signature" says required, then who signed and when ------------------------------
