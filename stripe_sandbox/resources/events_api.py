@@ -17,8 +17,17 @@ def retrieve_event(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> Str
     return ctx.get(ids["id"], "event", "id")
 
 
+# Stripe lists the events of the last 30 days only.
+EVENT_RETENTION_SECONDS = 30 * 24 * 3600
+
+
 def list_events(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> StripeObject:
-    items = list(ctx.state.all_of(ctx.account, "event"))
+    oldest = ctx.now() - EVENT_RETENTION_SECONDS
+    items = [e for e in ctx.state.all_of(ctx.account, "event") if e["created"] >= oldest]
+    if "delivery_success" in params:
+        undelivered = _undelivered_events(ctx)
+        wanted = bool(params["delivery_success"])
+        items = [e for e in items if (e["id"] not in undelivered) == wanted]
     if event_type := params.get("type"):
         if event_type.endswith("*"):
             items = [e for e in items if e["type"].startswith(event_type[:-1])]
@@ -35,6 +44,20 @@ def list_events(ctx: Ctx, params: dict[str, Any], ids: dict[str, str]) -> Stripe
             if op in created:
                 items = [e for e in items if compare(e["created"], created[op])]
     return paginate(items, params, "/v1/events")
+
+
+def _undelivered_events(ctx: Ctx) -> set[str]:
+    """Events with a webhook delivery that has not succeeded (yet, or ever).
+
+    As on Stripe, ``delivery_success=false`` lists an event while any of its deliveries
+    is still pending or has failed for good; it leaves the list once they all succeeded.
+    An event no endpoint was sent counts as delivered.
+    """
+    return {
+        delivery["event"]
+        for delivery in ctx.state.deliveries.values()
+        if delivery["status"] != "succeeded"
+    }
 
 
 def new_endpoint(

@@ -107,3 +107,52 @@ def test_cli_webhook_flag_hears_everything_with_the_given_secret() -> None:
             deliveries = receiver.wait_for(lambda d: "customer.created" in _types(d))
     for delivery in deliveries:
         stripe.Webhook.construct_event(delivery.body, delivery.signature, "whsec_demo_secret")
+
+
+def test_delivery_success_false_lists_events_until_their_delivery_succeeds(
+    sandbox: SandboxThread, platform: stripe.StripeClient, northwind: stripe.StripeClient
+) -> None:
+    """The catch-up list: an event stays there while a webhook endpoint has not taken it."""
+    with WebhookReceiver(fail_first=10**6) as flaky:
+        platform.v1.webhook_endpoints.create(
+            {"url": flaky.url, "enabled_events": ["customer.created"], "connect": True}
+        )
+        northwind.v1.customers.create({"email": "x@example.com"})
+        flaky.wait_for(lambda d: len(d) >= 1)
+        missed = northwind.v1.events.list({"delivery_success": False}).data
+        assert [e.type for e in missed] == ["customer.created"]
+        assert northwind.v1.events.list({"delivery_success": True, "type": "customer.*"}).data == []
+
+        flaky.fail_first = 0
+        sandbox.admin("webhooks/retry", {})
+        flaky.wait_for(lambda d: any(x.status == 200 for x in d))
+        delivered = northwind.v1.events.list({"delivery_success": True, "type": "customer.*"})
+    assert [e.type for e in delivered.data] == ["customer.created"]
+    assert northwind.v1.events.list({"delivery_success": False}).data == []
+
+
+def test_delivery_success_false_pages_with_starting_after(
+    platform: stripe.StripeClient, northwind: stripe.StripeClient
+) -> None:
+    platform.v1.webhook_endpoints.create(
+        {"url": "http://127.0.0.1:9/unreachable", "enabled_events": ["*"], "connect": True}
+    )
+    for n in range(3):
+        northwind.v1.customers.create({"email": f"c{n}@example.com"})
+    first = northwind.v1.events.list({"delivery_success": False, "limit": 2})
+    assert first.to_dict()["object"] == "list" and first.has_more and len(first.data) == 2
+    rest = northwind.v1.events.list(
+        {"delivery_success": False, "limit": 2, "starting_after": first.data[-1].id}
+    )
+    assert not rest.has_more and len(rest.data) == 1
+    assert len({e.id for e in [*first.data, *rest.data]}) == 3
+
+
+def test_events_are_listed_for_thirty_days(
+    sandbox: SandboxThread, northwind: stripe.StripeClient
+) -> None:
+    northwind.v1.customers.create({"email": "x@example.com"})
+    sandbox.advance(29 * 24 * 3600)
+    assert len(northwind.v1.events.list({"type": "customer.created"}).data) == 1
+    sandbox.advance(2 * 24 * 3600)
+    assert northwind.v1.events.list({"type": "customer.created"}).data == []
