@@ -20,6 +20,7 @@ from dealdesk.crm.forms import (
     LineItemForm,
 )
 from dealdesk.crm.models import Company, Contact, Deal, DealLineItem, Stage
+from dealdesk.quotes.selectors import deal_quotes
 from dealdesk.workspaces.access import MemberRequest, member_required
 from dealdesk.workspaces.listing import search_and_paginate
 
@@ -208,6 +209,7 @@ def _render_deal(
         "contacts": deal.contacts.select_related("company"),
         "pricing": selectors.deal_pricing(deal=deal),
         "product_form": product_form,
+        "deal_quotes": deal_quotes(workspace=request.workspace, deal=deal),
     }
     return render(request, "crm/deal_detail.html", context, status=status)
 

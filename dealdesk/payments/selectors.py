@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from dealdesk.lib.pricing import Interval, Recurrence
+from dealdesk.payments import stripe_gateway as gateway
 from dealdesk.payments.models import (
     PURCHASE_IN_FLIGHT,
     ConnectionStatus,
@@ -118,3 +121,99 @@ def paid_purchase(*, quote: Quote) -> Purchase | None:
         .order_by("-paid_at")
         .first()
     )
+
+
+# --- Purchases on the seller's quote and deal pages ----------------------------------------
+
+PURCHASE_BADGES = {
+    PurchaseStatus.STARTED: "warning",
+    PurchaseStatus.AWAITING_PAYMENT: "warning",
+    PurchaseStatus.SUCCEEDED: "success",
+    PurchaseStatus.FAILED: "danger",
+    PurchaseStatus.CANCELED: "neutral",
+}
+
+
+@dataclass(frozen=True)
+class StripeLink:
+    """One Stripe object of a purchase and its page in the connected account's dashboard."""
+
+    label: str
+    object_id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class PurchaseSummary:
+    """A purchase as the seller sees it: the row, its badge, billing period and Stripe links."""
+
+    purchase: Purchase
+    badge: str
+    recurrence: Recurrence | None
+    stripe_links: tuple[StripeLink, ...]
+
+
+def _stripe_links(purchase: Purchase, livemode: bool) -> tuple[StripeLink, ...]:
+    objects = (
+        (_("Customer"), "customer", purchase.stripe_customer_id),
+        (_("Payment"), "payment_intent", purchase.stripe_payment_intent_id),
+        (_("Subscription"), "subscription", purchase.stripe_subscription_id),
+        (_("Invoice"), "invoice", purchase.stripe_invoice_id),
+    )
+    return tuple(
+        StripeLink(
+            label=label,
+            object_id=object_id,
+            url=gateway.dashboard_object_url(
+                account_id=purchase.stripe_account_id,
+                livemode=livemode,
+                object_type=object_type,
+                object_id=object_id,
+            ),
+        )
+        for label, object_type, object_id in objects
+        if object_id
+    )
+
+
+def purchase_summaries(
+    *, workspace: Workspace, quotes: Sequence[Quote]
+) -> dict[int, list[PurchaseSummary]]:
+    """Every attempt to pay each of ``quotes`` (newest first), keyed by quote id.
+
+    Two queries whatever the number of quotes and attempts: the purchases, and the
+    connections they were made on (whose mode picks the test or live dashboard).
+    """
+    by_quote: dict[int, list[PurchaseSummary]] = {quote.pk: [] for quote in quotes}
+    purchases = list(
+        Purchase.objects.for_workspace(workspace)
+        .filter(quote_id__in=list(by_quote))
+        .order_by("-created_at", "-pk")
+    )
+    if not purchases:
+        return by_quote
+    livemode = dict(
+        StripeConnection.objects.for_workspace(workspace)
+        .filter(account_id__in={p.stripe_account_id for p in purchases})
+        .order_by("connected_at")
+        .values_list("account_id", "livemode")
+    )
+    for purchase in purchases:
+        recurrence = (
+            Recurrence(
+                Interval(purchase.recurring_interval), purchase.recurring_interval_count or 1
+            )
+            if purchase.recurring_interval
+            else None
+        )
+        by_quote[purchase.quote_id].append(
+            PurchaseSummary(
+                purchase=purchase,
+                badge=PURCHASE_BADGES[PurchaseStatus(purchase.status)],
+                recurrence=recurrence,
+                stripe_links=_stripe_links(
+                    purchase, livemode.get(purchase.stripe_account_id, False)
+                ),
+            )
+        )
+    return by_quote

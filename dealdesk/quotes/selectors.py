@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from dealdesk.crm.models import Deal
 from dealdesk.lib import clock
 from dealdesk.lib.pricing import Amounts, LinePrice, Recurrence, Totals, price_lines
-from dealdesk.payments.selectors import payment_readiness
+from dealdesk.payments.selectors import PurchaseSummary, payment_readiness, purchase_summaries
 from dealdesk.quotes import rules, snapshots
 from dealdesk.quotes.models import Quote, QuoteLine, QuoteStatus, QuoteTemplate
 from dealdesk.workspaces.models import Workspace, WorkspaceLogo
@@ -115,6 +115,21 @@ def quote_rows(quotes: Iterable[Quote]) -> list[QuoteRow]:
 
 def quotes_for_deal(*, deal: Deal) -> QuerySet[Quote]:
     return Quote.objects.for_workspace(deal.workspace).filter(deal=deal)
+
+
+@dataclass(frozen=True)
+class DealQuote:
+    """A quote on its deal's page, with every attempt to pay it."""
+
+    quote: Quote
+    purchases: list[PurchaseSummary]
+
+
+def deal_quotes(*, workspace: Workspace, deal: Deal) -> list[DealQuote]:
+    """The deal's quotes, newest first, with their purchases; three queries however many."""
+    quotes = list(Quote.objects.for_workspace(workspace).filter(deal=deal))
+    purchases = purchase_summaries(workspace=workspace, quotes=quotes)
+    return [DealQuote(quote=quote, purchases=purchases[quote.pk]) for quote in quotes]
 
 
 def public_quote(*, token: str) -> Quote | None:

@@ -10,6 +10,7 @@ from dealdesk.payments.stripe_gateway.connect import (
     exchange_code,
     status_from_account,
 )
+from dealdesk.payments.stripe_gateway.dashboard import dashboard_object_url
 from dealdesk.payments.stripe_gateway.errors import (
     AccountNotConnected,
     StripeGatewayError,
@@ -35,6 +36,7 @@ __all__ = [
     "StripeUnavailable",
     "account_status",
     "authorize_url",
+    "dashboard_object_url",
     "dashboard_url",
     "deauthorize",
     "exchange_code",

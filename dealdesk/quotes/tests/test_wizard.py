@@ -10,7 +10,7 @@ from django.urls import reverse
 from dealdesk.crm.models import Deal, DealLineItem
 from dealdesk.factories import DealFactory, ProductFactory
 from dealdesk.lib import clock
-from dealdesk.quotes import services
+from dealdesk.quotes import selectors, services
 from dealdesk.quotes.models import Quote, QuoteStatus
 from dealdesk.quotes.tests.factories import (
     add_line,
@@ -70,16 +70,24 @@ def test_r6_deal_quotes_card_explains_and_links_to_adding_products(
     from django.template.loader import render_to_string
 
     empty = DealFactory.create(workspace=acme)
-    html = render_to_string("quotes/includes/deal_quotes.html", {"deal": empty})
+    html = render_to_string(
+        "quotes/includes/deal_quotes.html",
+        {"deal": empty, "deal_quotes": selectors.deal_quotes(workspace=acme, deal=empty)},
+    )
 
     assert "Create quote" not in html
     assert f'href="/deals/{empty.pk}/#line-items"' in html
 
 
-def test_deal_quotes_card_lists_quotes_and_offers_create(draft: Quote, deal: Deal) -> None:
+def test_deal_quotes_card_lists_quotes_and_offers_create(
+    draft: Quote, deal: Deal, acme: Workspace
+) -> None:
     from django.template.loader import render_to_string
 
-    html = render_to_string("quotes/includes/deal_quotes.html", {"deal": deal})
+    html = render_to_string(
+        "quotes/includes/deal_quotes.html",
+        {"deal": deal, "deal_quotes": selectors.deal_quotes(workspace=acme, deal=deal)},
+    )
 
     assert reverse("quotes:create", kwargs={"deal_pk": deal.pk}) in html
     assert draft.title in html

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dealdesk.lib import clock
-from dealdesk.payments.selectors import payment_readiness
+from dealdesk.payments.selectors import payment_readiness, purchase_summaries
 from dealdesk.quotes import pdf, selectors, services
 from dealdesk.quotes.forms import ExtendForm
 from dealdesk.quotes.models import Quote, QuoteStatus
@@ -62,6 +62,7 @@ def _render_detail(
         "public_url": public_url,
         "extend_form": extend_form if quote.shows_as_expired else None,
         "readiness": readiness,
+        "purchases": purchase_summaries(workspace=request.workspace, quotes=[quote])[quote.pk],
         "purchase_blocked": (
             readiness is not None
             and not readiness.can_accept_payments
