@@ -310,14 +310,14 @@
     return new Promise(function (resolve) {
       var overlay = document.createElement('div');
       overlay.className = '__stripe-sandbox-3ds';
-      overlay.setAttribute('style', 'position:fixed;inset:0;background:rgba(10,20,40,.55);' +
+      overlay.style.cssText = ('position:fixed;inset:0;background:rgba(10,20,40,.55);' +
         'display:flex;align-items:center;justify-content:center;z-index:2147483647');
       var titleId = '__stripe-sandbox-3ds-title-' + (++instanceCounter);
       var dialog = document.createElement('div');
       dialog.setAttribute('role', 'dialog');
       dialog.setAttribute('aria-modal', 'true');
       dialog.setAttribute('aria-labelledby', titleId);
-      dialog.setAttribute('style', 'background:#fff;color:#1a1f36;border-radius:8px;padding:24px;' +
+      dialog.style.cssText = ('background:#fff;color:#1a1f36;border-radius:8px;padding:24px;' +
         'max-width:360px;font-family:system-ui,sans-serif;box-shadow:0 10px 40px rgba(0,0,0,.3)');
       var title = document.createElement('h2');
       title.id = titleId;
@@ -330,7 +330,7 @@
         var button = document.createElement('button');
         button.type = 'button';
         button.textContent = choice[1];
-        button.setAttribute('style', 'margin-right:12px;padding:8px 16px;font:inherit');
+        button.style.cssText = ('margin-right:12px;padding:8px 16px;font:inherit');
         button.addEventListener('click', function () {
           overlay.remove();
           resolve(choice[0]);
@@ -477,24 +477,30 @@
     var root = document.createElement('div');
     root.className = '__stripe-sandbox-payment-element';
     root.setAttribute('data-elements-stable-field-name', 'payment');
-    root.setAttribute('style', 'font-family:' + vars.fontFamily + ';color:' + vars.colorText);
+    root.style.cssText = ('font-family:' + vars.fontFamily + ';color:' + vars.colorText);
     var field = 'display:block;width:100%;box-sizing:border-box;padding:' +
       'calc(' + vars.spacingUnit + ' * 3);border:1px solid #e6e6e6;border-radius:' +
       vars.borderRadius + ';background:' + vars.colorBackground + ';color:' + vars.colorText +
       ';font:inherit;margin-top:' + vars.spacingUnit;
     root.innerHTML =
       '<div role="group" aria-label="' + labels.card + '">' +
-      '<div style="margin-bottom:12px"><label for="' + prefix + 'number">' + labels.number +
+      '<div data-sandbox-style="margin-bottom:12px"><label for="' + prefix + 'number">' + labels.number +
       '</label><input id="' + prefix + 'number" name="cardnumber" autocomplete="cc-number" ' +
-      'inputmode="numeric" placeholder="1234 1234 1234 1234" style="' + field + '"></div>' +
-      '<div style="display:flex;gap:12px"><div style="flex:1"><label for="' + prefix +
+      'inputmode="numeric" placeholder="1234 1234 1234 1234" data-sandbox-style="' + field + '"></div>' +
+      '<div data-sandbox-style="display:flex;gap:12px"><div data-sandbox-style="flex:1"><label for="' + prefix +
       'expiry">' + labels.expiry + '</label><input id="' + prefix + 'expiry" name="exp-date" ' +
-      'autocomplete="cc-exp" inputmode="numeric" placeholder="MM / YY" style="' + field +
-      '"></div><div style="flex:1"><label for="' + prefix + 'cvc">' + labels.cvc +
+      'autocomplete="cc-exp" inputmode="numeric" placeholder="MM / YY" data-sandbox-style="' + field +
+      '"></div><div data-sandbox-style="flex:1"><label for="' + prefix + 'cvc">' + labels.cvc +
       '</label><input id="' + prefix + 'cvc" name="cvc" autocomplete="cc-csc" ' +
-      'inputmode="numeric" placeholder="CVC" style="' + field + '"></div></div>' +
-      '<div role="alert" aria-live="polite" style="color:' + vars.colorDanger +
+      'inputmode="numeric" placeholder="CVC" data-sandbox-style="' + field + '"></div></div>' +
+      '<div role="alert" aria-live="polite" data-sandbox-style="color:' + vars.colorDanger +
       ';margin-top:8px;min-height:1em" class="__stripe-sandbox-error"></div></div>';
+    // Styles through the CSSOM: a page whose Content-Security-Policy has no 'unsafe-inline'
+    // (real Stripe.js keeps its fields in an iframe) refuses style attributes in markup.
+    Array.prototype.forEach.call(root.querySelectorAll('[data-sandbox-style]'), function (el) {
+      el.style.cssText = el.getAttribute('data-sandbox-style');
+      el.removeAttribute('data-sandbox-style');
+    });
     this._container.innerHTML = '';
     this._container.appendChild(root);
     this._root = root;
