@@ -137,7 +137,8 @@ def public_quote(*, token: str) -> Quote | None:
     if not token or len(token) > 64:
         return None
     return (
-        Quote.objects.select_related("workspace", "workspace__logo")
+        # company: the Purchase dialog prefills the billing address from it.
+        Quote.objects.select_related("workspace", "workspace__logo", "company")
         .filter(token=token, status__in=PUBLIC_STATUSES)
         .first()
     )

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from dealdesk.payments import purchase_dialog
 from dealdesk.payments.csp import allow_stripe_js
-from dealdesk.quotes import pdf, selectors, services
+from dealdesk.payments.selectors import paid_purchase
+from dealdesk.quotes import pdf, rules, selectors, services
 from dealdesk.quotes.forms import AcceptForm
 from dealdesk.quotes.models import Quote
 from dealdesk.workspaces import throttle
@@ -33,6 +37,27 @@ def _is_own_workspace(request: HttpRequest, quote: Quote) -> bool:
     return workspace is not None and workspace.pk == quote.workspace_id
 
 
+def _purchase_context(doc: selectors.QuoteDocument, *, preview: bool) -> dict[str, Any]:
+    """The Purchase dialog's data for a payable quote, or the purchase that paid it."""
+    quote = doc.quote
+    if doc.purchase is rules.PurchaseState.PAID:
+        return {"paid_purchase": paid_purchase(quote=quote)}
+    if not doc.shows_purchase or preview:
+        return {}
+    return {
+        "purchase_prefill": purchase_dialog.billing_prefill(quote),
+        "purchase_countries": purchase_dialog.countries(quote.language),
+        "stripe_js_url": settings.STRIPE_JS_URL,
+        "purchase_config": {
+            "startUrl": reverse("payments:purchase_start", args=[quote.token]),
+            "quoteVersion": quote.version,
+            "language": quote.language,
+            "addressLabels": purchase_dialog.address_labels(),
+            "messages": purchase_dialog.script_messages(),
+        },
+    }
+
+
 def render_quote_page(
     request: HttpRequest, doc: selectors.QuoteDocument, *, preview: bool, **extra: Any
 ) -> HttpResponse:
@@ -43,6 +68,7 @@ def render_quote_page(
             "quote": quote,
             "preview": preview,
             "accept_form": extra.pop("accept_form", None) or AcceptForm(),
+            **_purchase_context(doc, preview=preview),
             **extra,
         }
         response = render(
