@@ -69,6 +69,18 @@ class PaymentProviderUnavailable(Exception):
         super().__init__(self.message)
 
 
+class PaidMeanwhile(Exception):
+    """Stripe took (or is taking) the buyer's money for an attempt the seller wanted to cancel.
+
+    The payment is recorded before this is raised; ``processing`` means Stripe has not
+    finished yet (nothing to record so far).
+    """
+
+    def __init__(self, *, processing: bool) -> None:
+        super().__init__("processing" if processing else "paid")
+        self.processing = processing
+
+
 @dataclass(frozen=True)
 class Billing:
     """What the buyer typed in the Purchase dialog."""
@@ -497,6 +509,43 @@ def _sync_billing(purchase: Purchase, billing: Billing, ip: str | None, now: dat
     for name, value in fields.items():
         setattr(purchase, name, value)
     return purchase
+
+
+# --- Cancelling (the seller takes the quote offline) ------------------------------------
+
+
+def purchase_cancel(*, purchase: Purchase, now: datetime | None = None) -> Purchase:
+    """Make an unpaid attempt unpayable on Stripe, then mark it canceled.
+
+    For the seller recalling or archiving the quote: a buyer's dialog that is still
+    open (say, after a declined card) must not be able to pay it afterwards. Call it
+    outside any transaction. Raises PaidMeanwhile when Stripe says the buyer paid
+    (the payment is recorded first: money taken is never ignored), StripeRefused
+    when Stripe will not cancel it for another reason, and PaymentProviderUnavailable
+    when Stripe cannot be reached (nothing changed; calling again is safe).
+    """
+    try:
+        try:
+            _cancel_on_stripe(
+                purchase,
+                purchase.stripe_payment_intent_id,
+                purchase.stripe_subscription_id,
+                purchase.stripe_invoice_id,
+            )
+        except gateway.StripeRefused:
+            state = stripe_purchases.payment_state(
+                account_id=purchase.stripe_account_id,
+                payment_intent_id=purchase.stripe_payment_intent_id,
+            )
+            if state.succeeded or state.status == "processing":
+                _record_state(purchase, state, now or clock.utcnow())
+                raise PaidMeanwhile(processing=not state.succeeded) from None
+            if state.status != "canceled":
+                raise
+    except gateway.StripeUnavailable as error:
+        raise PaymentProviderUnavailable() from error
+    _mark_canceled(purchase)
+    return Purchase.objects.get(pk=purchase.pk)
 
 
 # --- Settling ---------------------------------------------------------------------------

@@ -105,6 +105,19 @@ def purchase_in_flight(*, quote: Quote, now: datetime) -> bool:
     )
 
 
+def payable_purchases(*, quote: Quote) -> list[Purchase]:
+    """Attempts whose Stripe intent a buyer's still-open dialog could pay (awaiting, or failed
+    with the intent left open for another card)."""
+    return list(
+        Purchase.objects.filter(
+            quote=quote,
+            status__in=(PurchaseStatus.AWAITING_PAYMENT, PurchaseStatus.FAILED),
+        )
+        .exclude(stripe_payment_intent_id="")
+        .order_by("created_at", "pk")
+    )
+
+
 def quote_purchases(*, quote: Quote) -> list[Purchase]:
     """Every attempt to pay the quote, newest first, for the seller's quote and deal pages."""
     return list(

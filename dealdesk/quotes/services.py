@@ -24,7 +24,13 @@ from dealdesk.crm.models import Company, Contact, Deal
 from dealdesk.lib import clock
 from dealdesk.lib.money import stripe_amount_ok
 from dealdesk.lib.pricing import price_lines
-from dealdesk.payments.selectors import PaymentReadiness, payment_readiness, purchase_in_flight
+from dealdesk.payments.selectors import (
+    PaymentReadiness,
+    payable_purchases,
+    payment_readiness,
+    purchase_in_flight,
+)
+from dealdesk.payments.stripe_gateway import StripeRefused
 from dealdesk.quotes import rules, snapshots
 from dealdesk.quotes.models import Quote, QuoteCounter, QuoteLine, QuoteStatus
 from dealdesk.quotes.selectors import PUBLIC_STATUSES
@@ -394,15 +400,20 @@ def quote_publish(*, quote: Quote, user: User, now: datetime | None = None) -> Q
     return locked
 
 
-def _transition(quote: Quote, target: QuoteStatus) -> Quote:
-    locked = _lock(quote)
+def _check_transition(quote: Quote, target: QuoteStatus) -> None:
     try:
-        locked.transition_to(target)
+        rules.check_transition(quote.status, target)
     except rules.IllegalTransition:
         raise QuoteError(
             _("A quote with status “%(status)s” cannot change to “%(target)s”.")
-            % {"status": locked.get_status_display(), "target": target.label}
+            % {"status": quote.get_status_display(), "target": target.label}
         ) from None
+
+
+def _transition(quote: Quote, target: QuoteStatus) -> Quote:
+    locked = _lock(quote)
+    _check_transition(locked, target)
+    locked.transition_to(target)
     locked.save(update_fields=["status", "updated_at"])
     return locked
 
@@ -418,18 +429,75 @@ def _refuse_while_buyer_pays(quote: Quote, now: datetime) -> None:
         )
 
 
-@transaction.atomic
+def _take_offline(quote: Quote, target: QuoteStatus, now: datetime) -> Quote:
+    """Recall or archive, after cancelling on Stripe what a buyer's open dialog could still pay.
+
+    A declined card leaves its intent payable; without this, a buyer whose dialog is
+    still open could pay a quote the seller has withdrawn. Stripe is called between
+    two short transactions; the second re-checks, so an attempt that started
+    meanwhile is cancelled in the next round or keeps the quote online.
+    """
+    # payments.purchases records payments through quote_mark_paid (below): import late.
+    from dealdesk.payments import purchases
+
+    for _round in range(3):
+        with transaction.atomic():
+            locked = _lock(quote)
+            _refuse_while_buyer_pays(locked, now)
+            _check_transition(locked, target)
+            payable = payable_purchases(quote=locked)
+            if not payable:
+                return _transition(locked, target)
+        for purchase in payable:
+            try:
+                purchases.purchase_cancel(purchase=purchase, now=now)
+            except purchases.PaidMeanwhile as paid:
+                raise QuoteError(
+                    _(
+                        "The buyer's payment is being processed by Stripe, so the quote "
+                        "stays online. Try again in a few minutes."
+                    )
+                    if paid.processing
+                    else _(
+                        "The buyer has just paid this quote, so it was not taken offline. "
+                        "It now shows as paid."
+                    )
+                ) from None
+            except purchases.PaymentProviderUnavailable:
+                raise QuoteError(
+                    _(
+                        "Stripe could not be reached to cancel the buyer's unfinished payment, "
+                        "so nothing was changed. Try again in a moment."
+                    )
+                ) from None
+            except StripeRefused as refused:
+                raise QuoteError(
+                    _(
+                        "Stripe would not cancel the buyer's unfinished payment (%(reason)s), "
+                        "so nothing was changed."
+                    )
+                    % {"reason": refused.message}
+                ) from None
+    raise QuoteError(  # pragma: no cover - buyers kept starting new attempts
+        _(
+            "A buyer is paying this quote right now. Try again in a few minutes; "
+            "if the payment goes through, the quote will show as paid."
+        )
+    )
+
+
 def quote_recall(*, quote: Quote, user: User, now: datetime | None = None) -> Quote:
-    """Take a published quote offline to edit it; its link shows a 404 until republished."""
-    _refuse_while_buyer_pays(_lock(quote), now or clock.utcnow())
-    return _transition(quote, QuoteStatus.RECALLED)
+    """Take a published quote offline to edit it; its link shows a 404 until republished.
+
+    Attempts a buyer could still pay are cancelled on Stripe first; refused while a
+    buyer is paying, or when Stripe says the buyer has just paid (then the quote is paid).
+    """
+    return _take_offline(quote, QuoteStatus.RECALLED, now or clock.utcnow())
 
 
-@transaction.atomic
 def quote_archive(*, quote: Quote, user: User, now: datetime | None = None) -> Quote:
-    """Put a quote away from any status; a published one goes offline."""
-    _refuse_while_buyer_pays(_lock(quote), now or clock.utcnow())
-    return _transition(quote, QuoteStatus.ARCHIVED)
+    """Put a quote away from any status; a published one goes offline (as for a recall)."""
+    return _take_offline(quote, QuoteStatus.ARCHIVED, now or clock.utcnow())
 
 
 @transaction.atomic

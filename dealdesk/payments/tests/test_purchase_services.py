@@ -301,19 +301,35 @@ def test_new_version_cancels_the_earlier_unpaid_attempt_on_stripe(
     assert paid_purchase(quote=quote) is None
 
 
-def test_money_taken_after_a_recall_is_recorded_and_the_quote_paid(
+def test_money_taken_before_a_recall_is_recorded_and_the_quote_paid(
+    acme: Workspace, bob: User, connected: StripeConnection, northwind: stripe.StripeClient
+) -> None:
+    quote = payable_quote(acme, bob, ONE_TIME)
+    purchase = _start(quote)
+    assert pay(northwind, purchase)  # the page never reported back: the attempt looks abandoned
+    later = clock.utcnow() + PURCHASE_HOLD + timedelta(minutes=1)
+
+    with pytest.raises(quote_services.QuoteError, match="has just paid"):
+        quote_services.quote_recall(quote=quote, user=bob, now=later)
+
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.PAID
+    assert Purchase.objects.get(pk=purchase.pk).status == PurchaseStatus.SUCCEEDED
+
+
+def test_an_abandoned_attempt_cannot_be_paid_after_a_recall(
     acme: Workspace, bob: User, connected: StripeConnection, northwind: stripe.StripeClient
 ) -> None:
     quote = payable_quote(acme, bob, ONE_TIME)
     purchase = _start(quote)
     later = clock.utcnow() + PURCHASE_HOLD + timedelta(minutes=1)
     quote_services.quote_recall(quote=quote, user=bob, now=later)
-    assert pay(northwind, purchase)  # the buyer's dialog was still open
 
-    purchase_settle(purchase=purchase)
+    with pytest.raises(stripe.InvalidRequestError):
+        pay(northwind, purchase)  # the buyer's dialog was still open
 
-    quote.refresh_from_db()
-    assert quote.status == QuoteStatus.PAID
+    assert Purchase.objects.get(pk=purchase.pk).status == PurchaseStatus.CANCELED
+    assert sandbox_counts(northwind)["succeeded_charges"] == 0
 
 
 def test_money_taken_after_expiry_is_recorded(
