@@ -79,17 +79,32 @@ class StripeConnection(WorkspaceScoped):
 
 class WebhookStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
+    PROCESSING = "processing", _("Processing")
     PROCESSED = "processed", _("Processed")
     IGNORED = "ignored", _("Ignored")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", _("Failed, will retry")
+    DEAD = "dead", _("Failed, gave up")
 
 
 class WebhookEvent(models.Model):
-    """Every verified Stripe event, stored once, processed (and retried) from this row."""
+    """Every verified Stripe event, stored once, processed (and retried) from this row.
+
+    A worker claims the row (``processing`` until ``locked_until``, the lease) before it
+    runs the handler; a failure schedules ``next_attempt_at`` until the retries run out.
+    ``workspace`` is the one whose connection owns ``account_id`` when the event arrived
+    (empty for accounts no workspace has connected).
+    """
 
     stripe_event_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=128)
     account_id = models.CharField(max_length=255, blank=True)
+    workspace = models.ForeignKey(
+        "workspaces.Workspace",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="stripe_events",
+    )
     livemode = models.BooleanField(default=False)
     payload = models.JSONField()
     status = models.CharField(
@@ -99,13 +114,23 @@ class WebhookEvent(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-received_at"]
-        indexes = [models.Index(fields=["status", "received_at"])]
+        ordering = ["-received_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "received_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["workspace", "-received_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.stripe_event_id} ({self.status})"
+
+    @property
+    def can_process_again(self) -> bool:
+        return self.status in (WebhookStatus.FAILED, WebhookStatus.DEAD)
 
 
 # --- Purchases: a buyer paying a published quote (R3, R9, R12) ---------------------------

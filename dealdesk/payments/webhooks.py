@@ -1,6 +1,9 @@
 """Stored Stripe events and what each one does here. Handlers are idempotent and
 tolerate any order: they read current state from Stripe instead of trusting the
-event's snapshot where order matters."""
+event's snapshot where order matters.
+
+``HANDLERS`` maps an event type to its handler; ``event_processing`` runs them (once per
+event, in a transaction, with retries). Types without a handler are stored as ignored."""
 
 from __future__ import annotations
 
@@ -11,11 +14,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db.models import Case, IntegerField, Value, When
 
 from dealdesk.payments import stripe_gateway as gateway
-from dealdesk.payments.models import WebhookEvent, WebhookStatus
+from dealdesk.payments.models import ConnectionStatus, StripeConnection, WebhookEvent
 from dealdesk.payments.services import connection_record_status, connection_revoked
 
 logger = logging.getLogger("dealdesk.payments.webhooks")
@@ -23,17 +25,40 @@ logger = logging.getLogger("dealdesk.payments.webhooks")
 
 def webhook_store(*, event: dict[str, Any]) -> WebhookEvent | None:
     """Store a verified event once. Returns None when Stripe re-delivered a known event."""
+    account_id = str(event.get("account") or "")
     try:
         with transaction.atomic():
             return WebhookEvent.objects.create(
                 stripe_event_id=str(event["id"]),
                 type=str(event.get("type", "")),
-                account_id=str(event.get("account") or ""),
+                account_id=account_id,
+                workspace_id=_owning_workspace_id(account_id),
                 livemode=bool(event.get("livemode", False)),
                 payload=event,
             )
     except IntegrityError:
         return None
+
+
+def _owning_workspace_id(account_id: str) -> int | None:
+    """The workspace whose connection owns the account: the live one, else the latest.
+
+    A deauthorization Stripe sends after the seller disconnected still belongs to them.
+    """
+    if not account_id:
+        return None
+    live_first = Case(
+        When(status=ConnectionStatus.CONNECTED, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    workspace_id: int | None = (
+        StripeConnection.objects.filter(account_id=account_id)
+        .order_by(live_first, "-connected_at", "-pk")
+        .values_list("workspace_id", flat=True)
+        .first()
+    )
+    return workspace_id
 
 
 def _account_updated(event: dict[str, Any]) -> None:
@@ -68,27 +93,3 @@ HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
     "account.updated": _account_updated,
     "account.application.deauthorized": _application_deauthorized,
 }
-
-
-def webhook_process(*, event_pk: int) -> WebhookStatus:
-    """Run the handler for a stored event; record success or the error for a retry."""
-    claimed = WebhookEvent.objects.filter(
-        pk=event_pk, status__in=[WebhookStatus.PENDING, WebhookStatus.FAILED]
-    ).update(attempts=F("attempts") + 1)
-    row = WebhookEvent.objects.get(pk=event_pk)
-    if not claimed:
-        return WebhookStatus(row.status)
-    handler = HANDLERS.get(row.type)
-    try:
-        if handler is not None:
-            handler(row.payload)
-    except Exception as error:
-        logger.exception("Stripe event %s (%s) failed", row.stripe_event_id, row.type)
-        row.status = WebhookStatus.FAILED
-        row.error = f"{type(error).__name__}: {error}"
-    else:
-        row.status = WebhookStatus.PROCESSED if handler else WebhookStatus.IGNORED
-        row.error = ""
-    row.processed_at = timezone.now()
-    row.save(update_fields=["status", "error", "processed_at"])
-    return WebhookStatus(row.status)

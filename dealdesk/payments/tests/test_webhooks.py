@@ -183,3 +183,27 @@ def test_r4_after_revocation_the_reason_says_access_was_revoked(
     readiness = payment_readiness(acme)
     assert not readiness.can_accept_payments
     assert "revoked in Stripe" in readiness.reason
+
+
+def test_a_5_mb_body_is_refused_before_it_is_read_and_nothing_stored(
+    client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Even correctly signed: anyone can post to the URL, and no Stripe event is that big."""
+    padding = "x" * (5 * 1024 * 1024)
+    payload = event_body("account.updated", "acct_seller", {"id": "acct_seller", "pad": padding})
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = post_signed(client, payload)
+
+    assert response.status_code == 400
+    assert not WebhookEvent.objects.exists()
+    assert callbacks == []
+
+
+def test_a_payload_signed_with_another_endpoints_secret_is_rejected(client: Client) -> None:
+    """A real Stripe secret, but not ours: e.g. another endpoint's deliveries replayed here."""
+    response = post_signed(
+        client, deauthorized_body("acct_seller"), secret="whsec_another_real_endpoint_secret"
+    )
+
+    assert response.status_code == 400
+    assert not WebhookEvent.objects.exists()
