@@ -194,6 +194,9 @@ STRIPE_DASHBOARD_URL = os.environ.get(
 # the same either way, see payments/charge_plan.py). On with real keys; off for the local
 # sandbox, which does not serve /v1/tax_rates.
 STRIPE_TAX_RATES_ENABLED = env_bool("STRIPE_TAX_RATES_ENABLED", default=_stripe_configured)
+# A worker processing a Stripe event holds it this long; a worker that died leaves it to
+# be claimed again once the lease runs out (payments/event_processing.py).
+STRIPE_EVENT_LEASE_SECONDS = int(os.environ.get("STRIPE_EVENT_LEASE_SECONDS", "300"))
 
 # Workspace logos: checked from the image header before any pixel is decoded (a small
 # file can declare a huge image), then re-encoded at most DISPLAY_WIDTH wide.
