@@ -17,6 +17,7 @@ from dealdesk.payments.stripe_gateway.errors import (
     StripeRefused,
     StripeUnavailable,
 )
+from dealdesk.payments.stripe_gateway.events import undelivered_events
 from dealdesk.payments.stripe_gateway.webhooks import (
     InvalidEvent,
     InvalidSignature,
@@ -41,5 +42,6 @@ __all__ = [
     "deauthorize",
     "exchange_code",
     "status_from_account",
+    "undelivered_events",
     "verified_event",
 ]

@@ -47,7 +47,7 @@ def verified_event(*, payload: bytes, signature_header: str | None) -> dict[str,
         event = json.loads(payload)
     except (ValueError, RecursionError) as error:
         raise NotAnEvent("signed payload is not JSON") from error
-    if not _is_event(event):
+    if not is_storable_event(event):
         raise NotAnEvent("signed payload is not a Stripe event")
     checked: dict[str, Any] = event
     return checked
@@ -65,7 +65,7 @@ def _signed_timestamp(header: str) -> int:
     raise InvalidSignature("no readable timestamp")
 
 
-def _is_event(value: object) -> bool:
+def is_storable_event(value: object) -> bool:
     """An object with the fields every stored event needs, all of it storable."""
     if not isinstance(value, dict):
         return False
