@@ -17,12 +17,29 @@ for port in "${ports[@]}"; do
   fi
 done
 
-$PY manage.py migrate --no-input -v 0
-$PY manage.py load_demo
-
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
+
+$PY manage.py migrate --no-input -v 0
+
+# The local Stripe sandbox stands in for Stripe: Connect OAuth, payments, webhooks.
+# Its state survives restarts in var/stripe-sandbox.json; events go to the app's webhook
+# (retried until the app is up). It starts before load_demo, which connects the demo
+# workspace to its activated account through the OAuth round trip.
+if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
+  webhook_secret=$(DJANGO_SETTINGS_MODULE=dealdesk.settings $PY -c \
+    'from django.conf import settings; print(settings.STRIPE_WEBHOOK_SECRET)')
+  $PY -m stripe_sandbox --port 12111 --snapshot var/stripe-sandbox.json \
+    --webhook http://127.0.0.1:8000/stripe/webhook/ --webhook-secret "$webhook_secret" \
+    >var/stripe-sandbox.log 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 50); do port_busy 12111 && break; sleep 0.2; done
+  port_busy 12111 || { echo "The Stripe sandbox did not start; see var/stripe-sandbox.log" >&2; exit 1; }
+  echo "Stripe sandbox (offline stand-in for Stripe) at http://127.0.0.1:12111/dashboard"
+fi
+
+$PY manage.py load_demo
 
 # Throttling counts attempts in Redis. Without REDIS_URL the demo runs its own private,
 # memory-only Redis on a unix socket (no TCP port), stopped with the demo.
@@ -37,20 +54,6 @@ if [ -z "${REDIS_URL:-}" ]; then
   for _ in $(seq 1 50); do [ -S "$redis_socket" ] && break; sleep 0.1; done
   [ -S "$redis_socket" ] || { echo "Redis did not start; see var/redis.log" >&2; exit 1; }
   export REDIS_URL="unix://$redis_socket?db=0"
-fi
-
-# The local Stripe sandbox stands in for Stripe: Connect OAuth, payments, webhooks.
-# Its state survives restarts in var/stripe-sandbox.json; events go to the app's webhook.
-if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
-  webhook_secret=$(DJANGO_SETTINGS_MODULE=dealdesk.settings $PY -c \
-    'from django.conf import settings; print(settings.STRIPE_WEBHOOK_SECRET)')
-  $PY -m stripe_sandbox --port 12111 --snapshot var/stripe-sandbox.json \
-    --webhook http://127.0.0.1:8000/stripe/webhook/ --webhook-secret "$webhook_secret" \
-    >var/stripe-sandbox.log 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 50); do port_busy 12111 && break; sleep 0.2; done
-  port_busy 12111 || { echo "The Stripe sandbox did not start; see var/stripe-sandbox.log" >&2; exit 1; }
-  echo "Stripe sandbox (offline stand-in for Stripe) at http://127.0.0.1:12111/dashboard"
 fi
 
 $PY manage.py db_worker --interval 1 >var/worker.log 2>&1 &

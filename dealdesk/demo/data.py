@@ -1,4 +1,5 @@
-"""The demo workspace that `make demo` loads: a catalog, companies, contacts and deals."""
+"""The demo workspace that `make demo` loads: a catalog, companies, contacts and deals,
+connected to the Stripe sandbox's activated account so its published quote can be paid."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,8 +11,10 @@ from django.utils import timezone
 
 from dealdesk.catalog.models import Billing, Product
 from dealdesk.crm.models import Company, Contact, Deal, DealLineItem, Stage
+from dealdesk.demo.stripe_connect import DemoConnection, connect_demo_account
 from dealdesk.lib import clock
 from dealdesk.lib.pricing import DiscountKind
+from dealdesk.payments.selectors import payment_readiness, stripe_connection
 from dealdesk.quotes import services as quote_services
 from dealdesk.quotes.models import Quote
 from dealdesk.workspaces.models import Membership, Role, User, Workspace
@@ -86,6 +89,9 @@ class DemoLogin:
     password: str
     created: bool
     quote_url: str = ""
+    quote_payable: bool = False  # the published quote takes payments now
+    stripe_account: str = ""  # the connected Stripe account's name and id, if any
+    stripe_problem: str = ""  # why the demo could not connect Stripe
 
 
 def _public_url(quote: Quote | None) -> str:
@@ -94,10 +100,13 @@ def _public_url(quote: Quote | None) -> str:
     return settings.DEALDESK_BASE_URL + reverse("quotes:public", kwargs={"token": quote.token})
 
 
+@transaction.atomic
 def load_demo_quotes(workspace: Workspace, now: datetime | None = None) -> Quote | None:
     """A published quote, an expired one and a draft; once per workspace.
 
-    Returns the published quote (the one to open as a buyer), also on later runs.
+    The published quote takes payments when the workspace's Stripe account can
+    (the demo connects it first). Returns the published quote (the one to open as
+    a buyer), also on later runs.
     """
     now = now or clock.utcnow()
     existing = Quote.objects.for_workspace(workspace)
@@ -136,7 +145,7 @@ def load_demo_quotes(workspace: Workspace, now: datetime | None = None) -> Quote
     )
     published = quote_services.quote_update_payment(
         quote=published,
-        payment_enabled=False,
+        payment_enabled=payment_readiness(workspace).can_accept_payments,
         collect_billing_address=False,
         signature_required=True,
     )
@@ -151,13 +160,53 @@ def load_demo_quotes(workspace: Workspace, now: datetime | None = None) -> Quote
     return published
 
 
-@transaction.atomic
 def load_demo() -> DemoLogin:
-    """Create the demo workspace once; later runs leave it as the user changed it."""
+    """Create the demo workspace once, connect it to the Stripe sandbox, add its quotes.
+
+    Later runs leave the workspace as the user changed it. Stripe is called between
+    the two transactions, never inside one.
+    """
     existing = User.objects.filter(email=ADMIN_EMAIL).select_related("membership").first()
     if existing is not None:
-        quote = load_demo_quotes(existing.membership.workspace)
-        return DemoLogin(ADMIN_EMAIL, PASSWORD, created=False, quote_url=_public_url(quote))
+        workspace = existing.membership.workspace
+        return _login(workspace, created=False, quote=load_demo_quotes(workspace))
+    admin = _create_workspace()
+    workspace = admin.membership.workspace
+    connected = connect_demo_account(workspace=workspace, admin=admin)
+    return _login(workspace, created=True, quote=load_demo_quotes(workspace), stripe=connected)
+
+
+def _login(
+    workspace: Workspace,
+    *,
+    created: bool,
+    quote: Quote | None,
+    stripe: DemoConnection | None = None,
+) -> DemoLogin:
+    connection = stripe_connection(workspace)
+    return DemoLogin(
+        ADMIN_EMAIL,
+        PASSWORD,
+        created=created,
+        quote_url=_public_url(quote),
+        quote_payable=bool(
+            quote
+            and quote.payment_enabled
+            and connection is not None
+            and connection.can_accept_payments
+        ),
+        stripe_account=(
+            f"{connection.account_name or connection.account_id} ({connection.account_id})"
+            if connection
+            else ""
+        ),
+        stripe_problem=stripe.problem if stripe else "",
+    )
+
+
+@transaction.atomic
+def _create_workspace() -> User:
+    """The demo admin, seller, catalog, companies, contacts and deals (no quotes yet)."""
     admin = workspace_signup(
         workspace_name="Acme Solutions",
         email=ADMIN_EMAIL,
@@ -234,5 +283,4 @@ def load_demo() -> DemoLogin:
                 discount_value=discount_bp,
                 position=position,
             )
-    quote = load_demo_quotes(workspace)
-    return DemoLogin(ADMIN_EMAIL, PASSWORD, created=True, quote_url=_public_url(quote))
+    return admin
