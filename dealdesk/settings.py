@@ -51,6 +51,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 DEALDESK_BASE_URL = os.environ.get("DEALDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    "django.contrib.admin",  # the operator's views (superusers), at /admin/
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import include, path
 from django.views.generic import TemplateView
@@ -11,6 +12,7 @@ urlpatterns = [
     path("", include("dealdesk.crm.urls")),
     path("", include("dealdesk.quotes.urls")),
     path("", include("dealdesk.payments.urls")),
+    path("admin/", admin.site.urls),
 ]
 
 if settings.DEBUG:

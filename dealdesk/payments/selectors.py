@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from dealdesk.lib.pricing import Interval, Recurrence
@@ -17,6 +18,8 @@ from dealdesk.payments.models import (
     Purchase,
     PurchaseStatus,
     StripeConnection,
+    WebhookEvent,
+    WebhookStatus,
 )
 from dealdesk.workspaces.models import AuditEntry, Workspace
 
@@ -230,3 +233,11 @@ def purchase_summaries(
             )
         )
     return by_quote
+
+
+def workspace_stripe_events(workspace: Workspace, *, status: str = "") -> QuerySet[WebhookEvent]:
+    """The Stripe events of the workspace's connected accounts, newest first (operations)."""
+    events = WebhookEvent.objects.filter(workspace=workspace)
+    if status in WebhookStatus.values:
+        events = events.filter(status=status)
+    return events.order_by("-received_at", "-pk")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dealdesk.payments import views, views_purchase
+from dealdesk.payments import views, views_events, views_purchase
 
 app_name = "payments"
 
@@ -13,6 +13,12 @@ urlpatterns = [
         "settings/integrations/stripe/disconnect/",
         views.stripe_disconnect,
         name="stripe_disconnect",
+    ),
+    path("settings/integrations/stripe/events/", views_events.stripe_events, name="stripe_events"),
+    path(
+        "settings/integrations/stripe/events/<int:pk>/process-again/",
+        views_events.stripe_event_process_again,
+        name="stripe_event_process_again",
     ),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
     # The buyer paying a quote (no sign-in; the quote's token is the key)
