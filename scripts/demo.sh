@@ -58,6 +58,11 @@ fi
 
 $PY manage.py db_worker --interval 1 >var/worker.log 2>&1 &
 pids+=($!)
+# Retries of failed Stripe events, events whose worker stopped, and (every 10 minutes)
+# events the Stripe sandbox could not deliver while the app was down.
+$PY manage.py stripe_events_process --loop --interval 15 --catch-up-every 600 \
+  >var/stripe-events.log 2>&1 &
+pids+=($!)
 
 echo "Serving DealDesk at http://127.0.0.1:8000 (Ctrl-C stops it)."
 $PY manage.py runserver 127.0.0.1:8000 --noreload

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +210,31 @@ def _db_now() -> Any:
         row = cursor.fetchone()
     assert row is not None
     return row[0]
+
+
+def test_the_sweeper_loop_processes_what_is_due_and_stops_cleanly_on_sigterm(
+    acme: Workspace,
+) -> None:
+    """Production runs it beside db_worker: nothing waits for a task that was lost."""
+    lost = _event(acme, "test.counted", 1)  # stored, but its task never reached the queue
+    WebhookEvent.objects.filter(pk=lost.pk).update(received_at=_db_now() - timedelta(minutes=2))
+    sweeper = subprocess.Popen(
+        _manage("stripe_events_process", "--loop", "--interval", "0.2"),
+        env=_environment("dealdesk-sweeper-loop"),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(
+            lambda: WebhookEvent.objects.get(pk=lost.pk).status == WebhookStatus.PROCESSED,
+            "the sweeper to process the event",
+        )
+    finally:
+        sweeper.send_signal(signal.SIGTERM)
+        out, err = sweeper.communicate(timeout=30)
+
+    assert sweeper.returncode == 0, err
+    assert "Stripe events: 1 processed" in out
+    assert _runs(lost) == 1
