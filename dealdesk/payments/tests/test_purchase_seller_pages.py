@@ -102,6 +102,8 @@ def test_item6_quote_page_shows_the_paid_purchase_with_links_into_stripe(
     assert "Visa ···· 4242" in page
     assert "Globex GmbH" in page and "carol@globex.example" in page
     assert "By Carol Meier on" in page and "IP address 203.0.113.7" in page
+    assert "Accepted by Carol Meier on" in page  # the Status card's signature row
+    assert "Not signed yet" not in page
     base = f"{stripe_sandbox.url}/dashboard/{connected.account_id}/test"
     links = {
         f"{base}/customers/{purchase.stripe_customer_id}",

@@ -55,6 +55,7 @@ def _render_detail(
         path = reverse("quotes:public", kwargs={"token": quote.token})
         public_url = request.build_absolute_uri(path)
     readiness = payment_readiness(request.workspace) if quote.payment_enabled else None
+    purchases = purchase_summaries(workspace=request.workspace, quotes=[quote])[quote.pk]
     context = {
         "quote": quote,
         "deal": quote.deal,
@@ -62,7 +63,15 @@ def _render_detail(
         "public_url": public_url,
         "extend_form": extend_form if quote.shows_as_expired else None,
         "readiness": readiness,
-        "purchases": purchase_summaries(workspace=request.workspace, quotes=[quote])[quote.pk],
+        "purchases": purchases,
+        "signed_purchase": next(
+            (
+                s.purchase
+                for s in purchases
+                if s.purchase.is_settled and s.purchase.signature_accepted_at
+            ),
+            None,
+        ),
         "purchase_blocked": (
             readiness is not None
             and not readiness.can_accept_payments
