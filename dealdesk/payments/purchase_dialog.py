@@ -29,6 +29,19 @@ _STATES = ("AU", "BR", "IN", "MX", "MY", "US")
 _PROVINCES = ("CA", "CN", "IT")
 _PREFECTURES = ("JP",)
 
+# Countries whose addresses have no postal code (Stripe takes a billing address without one):
+# the dialog hides the field and the server does not ask for it.
+_NO_POSTAL_CODES = (
+    "AE AG AO AW BF BI BJ BO BS BW BZ CD CF CG CI CK CM DJ DM ER FJ GA GD GH GM GQ GY HK "
+    "JM KI KM KN KP ML MO MR MS MW NR NU QA RW SB SC SL SO SR SS ST SY TD TF TG TK TL TO "
+    "TT TV UG VU YE ZW"
+)
+WITHOUT_POSTAL_CODE = frozenset(_NO_POSTAL_CODES.split())
+
+
+def needs_postal_code(country: str) -> bool:
+    return country.upper() not in WITHOUT_POSTAL_CODE
+
 
 @dataclass(frozen=True)
 class BillingPrefill:
@@ -66,7 +79,8 @@ def countries(language: str) -> tuple[tuple[str, str], ...]:
 def address_labels() -> dict[str, dict[str, str]]:
     """Per country, the labels of the fields that differ: {"US": {"state": …, "postal_code": …}}.
 
-    A country without a "state" entry has no state field. Call inside the quote's language.
+    A country without a "state" entry has no state field; an empty "postal_code" label
+    means the country has no postal codes. Call inside the quote's language.
     """
     labels: dict[str, dict[str, str]] = {}
     for codes, label in (
@@ -77,6 +91,8 @@ def address_labels() -> dict[str, dict[str, str]]:
         for code in codes:
             labels[code] = {"state": label}
     labels["US"]["postal_code"] = _("ZIP code")
+    for code in WITHOUT_POSTAL_CODE:
+        labels.setdefault(code, {})["postal_code"] = ""
     return labels
 
 

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dealdesk.catalog.labels import billing_label
 from dealdesk.lib.money import format_money
 from dealdesk.lib.pricing import Interval, Recurrence
+from dealdesk.payments import purchase_dialog
 from dealdesk.payments import stripe_gateway as gateway
 from dealdesk.payments.models import Purchase, PurchaseStatus
 from dealdesk.payments.purchases import (
@@ -73,7 +74,10 @@ class PurchaseForm(forms.Form):
         data = super().clean() or {}
         required = _("This field is required.")
         if self.quote.collect_billing_address:
-            for name in ("line1", "city", "postal_code", "country"):
+            needed = ["line1", "city", "country"]
+            if purchase_dialog.needs_postal_code(str(data.get("country") or "")):
+                needed.append("postal_code")
+            for name in needed:
                 if not data.get(name) and name not in self.errors:
                     self.add_error(name, required)
         if self.quote.signature_required:

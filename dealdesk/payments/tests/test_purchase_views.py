@@ -123,6 +123,20 @@ def test_start_with_missing_billing_details_answers_field_errors(
     assert not Purchase.objects.exists()
 
 
+def test_postal_code_is_asked_only_where_the_country_has_postal_codes(
+    acme: Workspace, bob: User, connected: StripeConnection, buyer: Client
+) -> None:
+    quote = payable_quote(acme, bob, ONE_TIME)
+
+    german = _start(buyer, quote, postal_code="")
+    hong_kong = _start(buyer, quote, postal_code="", country="HK", city="Hong Kong")
+
+    assert german.status_code == 400
+    assert set(german.json()["errors"]) == {"postal_code"}
+    assert hong_kong.status_code == 200
+    assert Purchase.objects.get().billing_address["country"] == "HK"
+
+
 def test_quote_asking_for_a_signature_needs_name_and_acceptance(
     acme: Workspace, bob: User, connected: StripeConnection, buyer: Client
 ) -> None:

@@ -151,7 +151,9 @@
     var state = one("[data-purchase-field=state]");
     state.hidden = !labels.state;
     if (labels.state) one("[data-purchase-label]", state).textContent = labels.state;
-    var postal = one("[data-purchase-label]", one("[data-purchase-field=postal_code]"));
+    var postalField = one("[data-purchase-field=postal_code]");
+    postalField.hidden = labels.postal_code === "";  // a country without postal codes
+    var postal = one("[data-purchase-label]", postalField);
     if (!postal.dataset.defaultLabel) postal.dataset.defaultLabel = postal.textContent;
     postal.textContent = labels.postal_code || postal.dataset.defaultLabel;
   }
