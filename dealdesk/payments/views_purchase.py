@@ -135,18 +135,28 @@ def _error(message: str, code: str, status: int) -> JsonResponse:
     return JsonResponse({"error": message, "code": code}, status=status)
 
 
-def _summary(purchase: Purchase) -> str:
-    language = translation.get_language()
-    today = format_money(purchase.amount_due_today_minor, purchase.currency, language)
+def _recurring(purchase: Purchase) -> str:
+    """What the buyer pays each period, "€49.00 monthly"; empty without recurring items."""
     if not purchase.amount_recurring_minor:
-        return _("Pay %(today)s today.") % {"today": today}
+        return ""
     recurrence = Recurrence(
         Interval(purchase.recurring_interval), purchase.recurring_interval_count or 1
     )
-    return _("Pay %(today)s today, then %(amount)s %(billing)s.") % {
+    amount = format_money(
+        purchase.amount_recurring_minor, purchase.currency, translation.get_language()
+    )
+    return f"{amount} {billing_label(recurrence).lower()}"
+
+
+def _summary(purchase: Purchase) -> str:
+    today = format_money(
+        purchase.amount_due_today_minor, purchase.currency, translation.get_language()
+    )
+    if not purchase.amount_recurring_minor:
+        return _("Pay %(today)s today.") % {"today": today}
+    return _("Pay %(today)s today, then %(recurring)s.") % {
         "today": today,
-        "amount": format_money(purchase.amount_recurring_minor, purchase.currency, language),
-        "billing": billing_label(recurrence).lower(),
+        "recurring": _recurring(purchase),
     }
 
 
@@ -246,7 +256,7 @@ def purchase_receipt_view(request: HttpRequest, token: str, reference: str) -> H
                 "quote": quote,
                 "purchase": purchase,
                 "paid": purchase.status == PurchaseStatus.SUCCEEDED,
-                "summary": _summary(purchase),
+                "recurring": _recurring(purchase),
                 "seller": quote.seller_snapshot,
             },
         )

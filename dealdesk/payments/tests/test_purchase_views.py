@@ -84,7 +84,7 @@ def test_r9_start_returns_what_the_payment_element_needs(
     assert body["amount_due_today"] == MIXED_DUE_TODAY
     assert body["amount_recurring"] == 145_775
     assert (body["recurring_interval"], body["recurring_interval_count"]) == ("month", 1)
-    assert body["summary"] == "Pay €3,242.75 today, then €1,457.75 monthly."
+    assert body["summary"] == "Pay €3,242.75 today, then €1,457.75 monthly."  # one sentence
     assert body["complete_url"] == reverse(
         "payments:purchase_complete", args=[quote.token, purchase.reference]
     )
@@ -242,6 +242,24 @@ def test_r9_paid_purchase_completes_to_a_receipt(
     assert "4242" in page
     assert "<script>alert(1)</script>" not in page
     assert "Carol &lt;script&gt;" in page
+
+
+def test_r12_receipt_of_a_subscription_says_what_is_billed_next_and_where(
+    acme: Workspace,
+    bob: User,
+    connected: StripeConnection,
+    buyer: Client,
+    northwind: stripe.StripeClient,
+) -> None:
+    quote = payable_quote(acme, bob, MIXED)
+    body = _start(buyer, quote).json()
+    assert pay(northwind, Purchase.objects.get(reference=body["purchase_id"]))
+
+    receipt = buyer.get(_complete(buyer, quote.token, body["purchase_id"]).json()["redirect"])
+
+    page = receipt.content.decode()
+    assert "€1,457.75 monthly, until cancelled" in page
+    assert "Hauptstraße 12<br>10115 Berlin, DE" in page
 
 
 def test_declined_card_completes_with_the_reason_in_plain_words(
