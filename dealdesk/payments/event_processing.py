@@ -22,7 +22,7 @@ from django.db.models import F, Q
 
 from dealdesk.lib.clock import utcnow
 from dealdesk.payments.models import WebhookEvent, WebhookStatus
-from dealdesk.payments.webhooks import HANDLERS
+from dealdesk.payments.webhooks import handler_for
 
 logger = logging.getLogger("dealdesk.payments.events")
 
@@ -102,7 +102,7 @@ def event_process(*, event_pk: int, now: datetime | None = None) -> Outcome:
         status = WebhookEvent.objects.values_list("status", flat=True).filter(pk=event_pk).first()
         return Outcome(status=status or "", ran=False)
     event = WebhookEvent.objects.get(pk=event_pk)
-    handler = HANDLERS.get(event.type)
+    handler = handler_for(event)
     done = WebhookStatus.PROCESSED if handler is not None else WebhookStatus.IGNORED
     try:
         with transaction.atomic():

@@ -288,3 +288,129 @@ class StripeObjectCache(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.kind} {self.key} → {self.stripe_id}"
+
+
+# --- What Stripe's events tell about a paid purchase (R14): subscription, renewals, refunds
+
+
+class SubscriptionStatus(models.TextChoices):
+    INCOMPLETE = "incomplete", _("Incomplete")
+    INCOMPLETE_EXPIRED = "incomplete_expired", _("Expired unpaid")
+    TRIALING = "trialing", _("Trialing")
+    ACTIVE = "active", _("Active")
+    PAST_DUE = "past_due", _("Past due")
+    CANCELED = "canceled", _("Cancelled")
+    UNPAID = "unpaid", _("Unpaid")
+    PAUSED = "paused", _("Paused")
+
+
+# Stripe never moves a subscription out of these.
+SUBSCRIPTION_FINAL = (SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED)
+
+
+class Subscription(WorkspaceScoped):
+    """The Stripe subscription a purchase with recurring lines created, as Stripe last said.
+
+    Written only from a fresh read of the subscription in Stripe (never from an event's
+    snapshot), under the purchase's row lock, so events arriving in any order converge.
+    """
+
+    purchase = models.OneToOneField(Purchase, on_delete=models.PROTECT, related_name="subscription")
+    stripe_subscription_id = models.CharField(max_length=255, unique=True)
+    status = models.CharField(_("status"), max_length=20, choices=SubscriptionStatus.choices)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    cancel_at = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    stripe_created_at = models.DateTimeField(null=True, blank=True)
+    # Stripe's time of the latest event that made us read it (the sandbox's clock may run ahead).
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet["Subscription"].as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.stripe_subscription_id} ({self.status})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in SUBSCRIPTION_FINAL
+
+
+class SubscriptionPaymentStatus(models.TextChoices):
+    PAID = "paid", _("Paid")
+    FAILED = "failed", _("Failed")
+
+
+class SubscriptionPayment(WorkspaceScoped):
+    """One renewal invoice of a subscription (billing reason ``subscription_cycle``)."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="payments"
+    )
+    stripe_invoice_id = models.CharField(max_length=255, unique=True)
+    billing_reason = models.CharField(max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=SubscriptionPaymentStatus.choices)
+    currency = models.CharField(max_length=3)
+    amount_minor = models.BigIntegerField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    invoiced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet["SubscriptionPayment"].as_manager()
+
+    class Meta:
+        ordering = ["-invoiced_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_invoice_id} ({self.status})"
+
+
+class Refund(WorkspaceScoped):
+    """Money given back on one of a purchase's charges (whole or part), as Stripe says."""
+
+    purchase = models.ForeignKey(Purchase, on_delete=models.PROTECT, related_name="refunds")
+    stripe_refund_id = models.CharField(max_length=255, unique=True)
+    stripe_charge_id = models.CharField(max_length=255)
+    currency = models.CharField(max_length=3)
+    amount_minor = models.BigIntegerField()
+    reason = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=32)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet["Refund"].as_manager()
+
+    class Meta:
+        ordering = ["-refunded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_refund_id} ({self.status})"
+
+
+class Dispute(WorkspaceScoped):
+    """A buyer's bank disputing one of a purchase's charges.
+
+    ``stripe_event_at`` is Stripe's time of the event the row was last written from: an
+    older event arriving late never overwrites a newer status.
+    """
+
+    purchase = models.ForeignKey(Purchase, on_delete=models.PROTECT, related_name="disputes")
+    stripe_dispute_id = models.CharField(max_length=255, unique=True)
+    stripe_charge_id = models.CharField(max_length=255)
+    currency = models.CharField(max_length=3)
+    amount_minor = models.BigIntegerField()
+    reason = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=32)
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    stripe_event_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet["Dispute"].as_manager()
+
+    class Meta:
+        ordering = ["-disputed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_dispute_id} ({self.status})"

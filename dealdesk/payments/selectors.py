@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -15,9 +15,13 @@ from dealdesk.payments import stripe_gateway as gateway
 from dealdesk.payments.models import (
     PURCHASE_IN_FLIGHT,
     ConnectionStatus,
+    Dispute,
     Purchase,
     PurchaseStatus,
+    Refund,
     StripeConnection,
+    Subscription,
+    SubscriptionPayment,
     WebhookEvent,
     WebhookStatus,
 )
@@ -167,6 +171,11 @@ class PurchaseSummary:
     badge: str
     recurrence: Recurrence | None
     stripe_links: tuple[StripeLink, ...]
+    # What Stripe's events told since (R14): its subscription, renewals, refunds, disputes.
+    subscription: Subscription | None = None
+    renewals: tuple[SubscriptionPayment, ...] = ()
+    refunds: tuple[Refund, ...] = ()
+    disputes: tuple[Dispute, ...] = ()
 
 
 def _stripe_links(purchase: Purchase, livemode: bool) -> tuple[StripeLink, ...]:
@@ -197,13 +206,16 @@ def purchase_summaries(
 ) -> dict[int, list[PurchaseSummary]]:
     """Every attempt to pay each of ``quotes`` (newest first), keyed by quote id.
 
-    Two queries whatever the number of quotes and attempts: the purchases, and the
-    connections they were made on (whose mode picks the test or live dashboard).
+    Five queries whatever the number of quotes and attempts: the purchases with their
+    subscriptions, the renewals, refunds and disputes, and the connections they were made
+    on (whose mode picks the test or live dashboard).
     """
     by_quote: dict[int, list[PurchaseSummary]] = {quote.pk: [] for quote in quotes}
     purchases = list(
         Purchase.objects.for_workspace(workspace)
         .filter(quote_id__in=list(by_quote))
+        .select_related("subscription")
+        .prefetch_related("subscription__payments", "refunds", "disputes")
         .order_by("-created_at", "-pk")
     )
     if not purchases:
@@ -230,9 +242,21 @@ def purchase_summaries(
                 stripe_links=_stripe_links(
                     purchase, livemode.get(purchase.stripe_account_id, False)
                 ),
+                **_events_of(purchase),
             )
         )
     return by_quote
+
+
+def _events_of(purchase: Purchase) -> dict[str, Any]:
+    """The purchase's prefetched subscription, renewals, refunds and disputes."""
+    subscription: Subscription | None = getattr(purchase, "subscription", None)
+    return {
+        "subscription": subscription,
+        "renewals": tuple(subscription.payments.all()) if subscription is not None else (),
+        "refunds": tuple(purchase.refunds.all()),
+        "disputes": tuple(purchase.disputes.all()),
+    }
 
 
 def workspace_stripe_events(workspace: Workspace, *, status: str = "") -> QuerySet[WebhookEvent]:

@@ -19,6 +19,7 @@ from django.db.models import Case, IntegerField, Value, When
 from dealdesk.payments import stripe_gateway as gateway
 from dealdesk.payments.models import ConnectionStatus, StripeConnection, WebhookEvent
 from dealdesk.payments.services import connection_record_status, connection_revoked
+from dealdesk.payments.sync import SYNC_HANDLERS
 
 logger = logging.getLogger("dealdesk.payments.webhooks")
 
@@ -89,7 +90,25 @@ def _created(event: dict[str, Any]) -> datetime | None:
     return None
 
 
-HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
+Handler = Callable[[dict[str, Any]], None]
+
+HANDLERS: dict[str, Handler] = {
     "account.updated": _account_updated,
     "account.application.deauthorized": _application_deauthorized,
+    **SYNC_HANDLERS,
 }
+
+
+# Handlers about a connected account's own objects: nothing to do for an account that no
+# workspace has (ever) connected, whatever the event claims.
+OWNED_ACCOUNT_TYPES = frozenset(
+    {"account.updated", "account.application.deauthorized", *SYNC_HANDLERS}
+)
+
+
+def handler_for(event: WebhookEvent) -> Handler | None:
+    """The stored event's handler, or None to store it as ignored: a type we do not handle,
+    or an event of a connected account that no workspace owns."""
+    if event.type in OWNED_ACCOUNT_TYPES and _owning_workspace_id(event.account_id) is None:
+        return None
+    return HANDLERS.get(event.type)

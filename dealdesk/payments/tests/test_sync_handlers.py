@@ -1,0 +1,226 @@
+"""Stripe's events keep purchases, quotes, deals and subscriptions true (R12, R14).
+
+The events are the sandbox's own (real objects on the connected account), posted to the
+webhook URL signed with the real secret and processed the way production processes them.
+Handlers re-read from Stripe, so duplicates and any order converge on one state.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import stripe
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from dealdesk.crm.models import Stage
+from dealdesk.payments.models import (
+    Purchase,
+    PurchaseStatus,
+    StripeConnection,
+    Subscription,
+    SubscriptionStatus,
+    WebhookEvent,
+    WebhookStatus,
+)
+from dealdesk.payments.tests.purchase_fixtures import MIXED, MIXED_DUE_TODAY, ONE_TIME, pay
+from dealdesk.payments.tests.purchase_fixtures import payable_quote as _payable_quote
+from dealdesk.payments.tests.sync_fixtures import deliver, sandbox_event, start, with_id
+from dealdesk.quotes.models import Quote, QuoteStatus
+from dealdesk.workspaces.models import User, Workspace
+
+pytestmark = pytest.mark.django_db
+
+
+def payable_quote(workspace: Workspace, user: User, lines: Any) -> Quote:
+    return _payable_quote(workspace, user, lines)
+
+
+def test_invoice_paid_before_the_purchase_settles_pays_the_quote_and_complete_is_a_no_op(
+    acme: Workspace,
+    bob: User,
+    connected: StripeConnection,
+    northwind: stripe.StripeClient,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    quote = payable_quote(acme, bob, MIXED)
+    purchase = start(quote)
+    assert pay(northwind, purchase)
+
+    deliver(
+        client,
+        sandbox_event(northwind, "invoice.paid", purchase.stripe_invoice_id),
+        django_capture_on_commit_callbacks,
+    )
+
+    purchase.refresh_from_db()
+    quote.refresh_from_db()
+    assert purchase.status == PurchaseStatus.SUCCEEDED
+    assert purchase.amount_paid_minor == MIXED_DUE_TODAY
+    assert quote.status == QuoteStatus.PAID
+    assert quote.deal.stage == Stage.CLOSED_WON
+    assert Subscription.objects.get(purchase=purchase).status == SubscriptionStatus.ACTIVE
+    paid_at = purchase.paid_at
+
+    buyer = Client()
+    buyer.get(reverse("quotes:public", args=[quote.token]))
+    completed = buyer.post(
+        reverse("payments:purchase_complete", args=[quote.token, purchase.reference]),
+        HTTP_X_CSRFTOKEN=buyer.cookies["csrftoken"].value,
+    )
+
+    assert completed.json()["status"] == "succeeded"
+    purchase.refresh_from_db()
+    assert purchase.paid_at == paid_at
+    assert Purchase.objects.filter(quote=quote).count() == 1
+
+
+def test_same_event_five_times_is_one_row_and_one_state_change(
+    acme: Workspace,
+    bob: User,
+    connected: StripeConnection,
+    northwind: stripe.StripeClient,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    quote = payable_quote(acme, bob, ONE_TIME)
+    purchase = start(quote)
+    assert pay(northwind, purchase)
+    payload = sandbox_event(
+        northwind, "payment_intent.succeeded", purchase.stripe_payment_intent_id
+    )
+
+    deliver(client, payload, django_capture_on_commit_callbacks)
+    purchase.refresh_from_db()
+    first = (purchase.status, purchase.paid_at, purchase.updated_at)
+    for _ in range(4):
+        deliver(client, payload, django_capture_on_commit_callbacks)
+    # And the same news in other events (Stripe's retries of other deliveries):
+    for n in range(3):
+        deliver(client, with_id(payload, f"evt_copy_{n}"), django_capture_on_commit_callbacks)
+
+    purchase.refresh_from_db()
+    assert WebhookEvent.objects.filter(stripe_event_id=json.loads(payload)["id"]).count() == 1
+    assert (purchase.status, purchase.paid_at, purchase.updated_at) == first
+    assert purchase.status == PurchaseStatus.SUCCEEDED
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {WebhookStatus.PROCESSED}
+
+
+def test_r14_subscription_deleted_before_created_ends_cancelled(
+    acme: Workspace,
+    bob: User,
+    connected: StripeConnection,
+    northwind: stripe.StripeClient,
+    client: Client,
+    bob_client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    quote = payable_quote(acme, bob, MIXED)
+    purchase = start(quote)
+    assert pay(northwind, purchase)
+    northwind.v1.subscriptions.cancel(purchase.stripe_subscription_id)
+    sub_id = purchase.stripe_subscription_id
+    deleted = sandbox_event(northwind, "customer.subscription.deleted", sub_id)
+    created = sandbox_event(northwind, "customer.subscription.created", sub_id)
+
+    deliver(client, deleted, django_capture_on_commit_callbacks)
+    deliver(client, created, django_capture_on_commit_callbacks)
+
+    record = Subscription.objects.get(purchase=purchase)
+    assert record.status == SubscriptionStatus.CANCELED
+    assert record.canceled_at is not None
+    purchase.refresh_from_db()
+    assert purchase.status == PurchaseStatus.SUCCEEDED  # the first payment was taken
+    page = bob_client.get(reverse("quotes:detail", args=[quote.pk])).content.decode()
+    assert "Cancelled on" in page
+    deal_page = bob_client.get(reverse("crm:deal_detail", args=[quote.deal_id])).content.decode()
+    assert "Cancelled on" in deal_page
+    assert [m.to for m in mail.outbox] == [[bob.email]]
+    assert "cancelled" in mail.outbox[0].subject
+
+
+def test_event_for_an_account_no_workspace_owns_is_ignored(
+    acme: Workspace,
+    bob: User,
+    connected: StripeConnection,
+    northwind: stripe.StripeClient,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    quote = payable_quote(acme, bob, ONE_TIME)
+    purchase = start(quote)
+    assert pay(northwind, purchase)
+    payload = sandbox_event(
+        northwind, "payment_intent.succeeded", purchase.stripe_payment_intent_id
+    )
+
+    deliver(
+        client,
+        with_id(payload, "evt_stranger", account="acct_1Stranger"),
+        django_capture_on_commit_callbacks,
+    )
+
+    event = WebhookEvent.objects.get(stripe_event_id="evt_stranger")
+    assert event.status == WebhookStatus.IGNORED
+    assert event.workspace is None
+    purchase.refresh_from_db()
+    assert purchase.status == PurchaseStatus.AWAITING_PAYMENT
+
+
+def test_first_payment_declined_records_the_reason_and_quote_stays_payable(
+    acme: Workspace,
+    bob: User,
+    connected: StripeConnection,
+    northwind: stripe.StripeClient,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    quote = payable_quote(acme, bob, MIXED)
+    purchase = start(quote)
+    assert not pay(northwind, purchase, "pm_card_chargeDeclinedInsufficientFunds")
+
+    deliver(
+        client,
+        sandbox_event(northwind, "invoice.payment_failed", purchase.stripe_invoice_id),
+        django_capture_on_commit_callbacks,
+    )
+
+    purchase.refresh_from_db()
+    quote.refresh_from_db()
+    assert purchase.status == PurchaseStatus.FAILED
+    assert purchase.failure_code == "insufficient_funds"
+    assert quote.status == QuoteStatus.PUBLISHED
+    assert start(quote).pk == purchase.pk  # the same attempt can still be paid
+    assert mail.outbox == []
+
+
+def test_abandoned_subscription_expiring_after_23_hours_frees_the_quote(
+    acme: Workspace,
+    bob: User,
+    connected: StripeConnection,
+    northwind: stripe.StripeClient,
+    stripe_sandbox: Any,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    quote = payable_quote(acme, bob, MIXED)
+    purchase = start(quote)
+    stripe_sandbox.advance(24 * 3600)
+
+    deliver(
+        client,
+        sandbox_event(northwind, "customer.subscription.updated", purchase.stripe_subscription_id),
+        django_capture_on_commit_callbacks,
+    )
+
+    purchase.refresh_from_db()
+    assert purchase.status == PurchaseStatus.CANCELED
+    record = Subscription.objects.get(purchase=purchase)
+    assert record.status == SubscriptionStatus.INCOMPLETE_EXPIRED
+    again = start(quote)
+    assert again.pk != purchase.pk
+    assert again.status == PurchaseStatus.AWAITING_PAYMENT
