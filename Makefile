@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dealdesk
 
-.PHONY: demo test lint format messages install system-demo system-test clean
+.PHONY: demo test lint format messages install system-demo system-test clean bench
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -43,6 +43,12 @@ test: system-test lint
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-redis.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest
+
+# Benchmarks (not part of `make test`): writes bench/results.md, see bench/README.md.
+bench: system-demo install
+	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-redis.sh
+	timeout 900 $(PY) -m bench.run
 
 messages: install
 	$(PY) manage.py makemessages --locale de --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'stripe_sandbox/*'

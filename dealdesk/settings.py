@@ -208,6 +208,9 @@ DEALDESK_LOGO_DISPLAY_WIDTH = int(os.environ.get("DEALDESK_LOGO_DISPLAY_WIDTH", 
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# `make bench` only: routes the baseline views of bench/ under /bench/. Never set otherwise.
+DEALDESK_BENCH = env_bool("DEALDESK_BENCH", default=False)
+
 # Throttling (django-ratelimit, see workspaces/throttle.py). Counters are shared by every
 # worker on every host and incremented atomically, so they live in Redis, never in a
 # per-process or database cache.

@@ -17,3 +17,7 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns.append(path("styleguide/", TemplateView.as_view(template_name="styleguide.html")))
+
+if settings.DEALDESK_BENCH:
+    # Baselines for `make bench` (see bench/README.md); not routed in normal runs.
+    urlpatterns.append(path("bench/", include("bench.urls")))
