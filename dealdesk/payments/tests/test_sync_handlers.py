@@ -8,6 +8,7 @@ Handlers re-read from Stripe, so duplicates and any order converge on one state.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -18,10 +19,14 @@ from django.urls import reverse
 
 from dealdesk.crm.models import Stage
 from dealdesk.payments.models import (
+    Dispute,
     Purchase,
     PurchaseStatus,
+    Refund,
     StripeConnection,
     Subscription,
+    SubscriptionPayment,
+    SubscriptionPaymentStatus,
     SubscriptionStatus,
     WebhookEvent,
     WebhookStatus,
@@ -224,3 +229,226 @@ def test_abandoned_subscription_expiring_after_23_hours_frees_the_quote(
     again = start(quote)
     assert again.pk != purchase.pk
     assert again.status == PurchaseStatus.AWAITING_PAYMENT
+
+
+def _paid_subscription(
+    acme: Workspace, bob: User, northwind: stripe.StripeClient, web: Client, capture: Any
+) -> tuple[Quote, Purchase]:
+    quote = payable_quote(acme, bob, MIXED)
+    purchase = start(quote)
+    assert pay(northwind, purchase)
+    deliver(web, sandbox_event(northwind, "invoice.paid", purchase.stripe_invoice_id), capture)
+    purchase.refresh_from_db()
+    assert purchase.status == PurchaseStatus.SUCCEEDED
+    return quote, purchase
+
+
+def _renewal_invoice(northwind: stripe.StripeClient, subscription_id: str) -> str:
+    invoices = northwind.v1.invoices.list({"subscription": subscription_id}).data
+    return next(str(i.id) for i in invoices if i.billing_reason == "subscription_cycle")
+
+
+def test_renewal_paid_is_one_payment_row_of_the_subscription(
+    acme: Workspace,
+    bob: User,
+    connected: StripeConnection,
+    northwind: stripe.StripeClient,
+    stripe_sandbox: Any,
+    client: Client,
+    bob_client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    quote, purchase = _paid_subscription(
+        acme, bob, northwind, client, django_capture_on_commit_callbacks
+    )
+    stripe_sandbox.advance(31 * 86400)
+    renewal = _renewal_invoice(northwind, purchase.stripe_subscription_id)
+    paid = sandbox_event(northwind, "invoice.paid", renewal)
+
+    deliver(client, paid, django_capture_on_commit_callbacks)
+    deliver(client, with_id(paid, "evt_paid_again"), django_capture_on_commit_callbacks)
+
+    payment = SubscriptionPayment.objects.get()
+    assert payment.stripe_invoice_id == renewal
+    assert payment.status == SubscriptionPaymentStatus.PAID
+    assert payment.amount_minor == 145_775
+    assert payment.billing_reason == "subscription_cycle"
+    assert payment.subscription.purchase == purchase
+    page = bob_client.get(reverse("quotes:detail", args=[quote.pk])).content.decode()
+    assert "Renewal paid" in page
+    assert "€1,457.75" in page
+
+
+def test_renewal_with_a_failing_card_marks_past_due_and_emails_the_owner(
+    acme: Workspace,
+    bob: User,
+    connected: StripeConnection,
+    northwind: stripe.StripeClient,
+    stripe_sandbox: Any,
+    client: Client,
+    bob_client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    quote, purchase = _paid_subscription(
+        acme, bob, northwind, client, django_capture_on_commit_callbacks
+    )
+    failing = northwind.v1.payment_methods.attach(
+        "pm_card_chargeCustomerFail", {"customer": purchase.stripe_customer_id}
+    )
+    northwind.v1.subscriptions.update(
+        purchase.stripe_subscription_id, {"default_payment_method": failing.id}
+    )
+    stripe_sandbox.advance(31 * 86400)
+    renewal = _renewal_invoice(northwind, purchase.stripe_subscription_id)
+    failed = sandbox_event(northwind, "invoice.payment_failed", renewal)
+
+    deliver(client, failed, django_capture_on_commit_callbacks)
+    deliver(client, with_id(failed, "evt_failed_again"), django_capture_on_commit_callbacks)
+
+    assert Subscription.objects.get(purchase=purchase).status == SubscriptionStatus.PAST_DUE
+    payment = SubscriptionPayment.objects.get()
+    assert payment.status == SubscriptionPaymentStatus.FAILED
+    assert payment.failure_code
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [bob.email]
+    assert "€1,457.75" in mail.outbox[0].body
+    page = bob_client.get(reverse("quotes:detail", args=[quote.pk])).content.decode()
+    assert "Past due" in page
+    assert "Renewal failed" in page
+
+
+def test_renewal_failure_email_is_in_the_owners_language(
+    acme: Workspace,
+    bob: User,
+    connected: StripeConnection,
+    northwind: stripe.StripeClient,
+    stripe_sandbox: Any,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    bob.language = "de"
+    bob.save(update_fields=["language"])
+    _quote, purchase = _paid_subscription(
+        acme, bob, northwind, client, django_capture_on_commit_callbacks
+    )
+    failing = northwind.v1.payment_methods.attach(
+        "pm_card_chargeCustomerFail", {"customer": purchase.stripe_customer_id}
+    )
+    northwind.v1.subscriptions.update(
+        purchase.stripe_subscription_id, {"default_payment_method": failing.id}
+    )
+    stripe_sandbox.advance(31 * 86400)
+    renewal = _renewal_invoice(northwind, purchase.stripe_subscription_id)
+
+    deliver(
+        client,
+        sandbox_event(northwind, "invoice.payment_failed", renewal),
+        django_capture_on_commit_callbacks,
+    )
+
+    assert "1.457,75\xa0€" in mail.outbox[0].body  # amounts formatted for the owner's locale
+
+
+def test_partial_then_full_refund_are_recorded_once_each(
+    acme: Workspace,
+    bob: User,
+    connected: StripeConnection,
+    northwind: stripe.StripeClient,
+    client: Client,
+    bob_client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    quote = payable_quote(acme, bob, ONE_TIME)
+    purchase = start(quote)
+    assert pay(northwind, purchase)
+    intent = northwind.v1.payment_intents.retrieve(purchase.stripe_payment_intent_id)
+    charge_id = str(intent.latest_charge)
+    northwind.v1.refunds.create({"charge": charge_id, "amount": 50_000})
+    partial = sandbox_event(northwind, "charge.refunded", charge_id)
+    deliver(client, partial, django_capture_on_commit_callbacks)
+    northwind.v1.refunds.create({"charge": charge_id, "reason": "requested_by_customer"})
+    full = sandbox_event(northwind, "charge.refunded", charge_id)
+
+    deliver(client, full, django_capture_on_commit_callbacks)
+    deliver(client, with_id(partial, "evt_late_copy"), django_capture_on_commit_callbacks)
+
+    refunds = sorted(Refund.objects.filter(purchase=purchase), key=lambda r: r.amount_minor)
+    assert [(r.amount_minor, r.reason) for r in refunds] == [
+        (50_000, ""),
+        (128_500, "requested_by_customer"),
+    ]
+    page = bob_client.get(reverse("quotes:detail", args=[quote.pk])).content.decode()
+    assert page.count("Refunded") == 2
+    assert "€500.00" in page
+
+
+def _dispute_body(charge_id: str, status: str, created: int, event_id: str) -> str:
+    dispute = {
+        "id": "dp_1Test",
+        "object": "dispute",
+        "amount": 178_500,
+        "charge": charge_id,
+        "created": created,
+        "currency": "eur",
+        "reason": "fraudulent",
+        "status": status,
+        "metadata": {},
+        "livemode": False,
+    }
+    event_type = (
+        "charge.dispute.created" if status == "needs_response" else "charge.dispute.updated"
+    )
+    return json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": event_type,
+            "account": connected_account(),
+            "livemode": False,
+            "created": created,
+            "data": {"object": dispute},
+        }
+    )
+
+
+def connected_account() -> str:
+    from stripe_sandbox.seed import DEMO_ACTIVE_ACCOUNT
+
+    return DEMO_ACTIVE_ACCOUNT
+
+
+def test_dispute_is_recorded_and_a_late_older_event_does_not_undo_a_newer_status(
+    acme: Workspace,
+    bob: User,
+    connected: StripeConnection,
+    northwind: stripe.StripeClient,
+    client: Client,
+    bob_client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    quote = payable_quote(acme, bob, ONE_TIME)
+    purchase = start(quote)
+    assert pay(northwind, purchase)
+    charge_id = str(
+        northwind.v1.payment_intents.retrieve(purchase.stripe_payment_intent_id).latest_charge
+    )
+    now = int(time.time())
+
+    deliver(
+        client,
+        _dispute_body(charge_id, "under_review", now + 60, "evt_dp_2"),
+        django_capture_on_commit_callbacks,
+    )
+    deliver(
+        client,
+        _dispute_body(charge_id, "needs_response", now, "evt_dp_1"),
+        django_capture_on_commit_callbacks,
+    )
+
+    dispute = Dispute.objects.get()
+    assert dispute.purchase == purchase
+    assert dispute.status == "under_review"
+    assert dispute.amount_minor == 178_500
+    page = bob_client.get(reverse("quotes:detail", args=[quote.pk])).content.decode()
+    assert "Disputed" in page
+    assert "fraudulent" in page
