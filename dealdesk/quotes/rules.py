@@ -46,6 +46,9 @@ ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
 # The seller may change a quote's content only while no buyer can see it.
 EDITABLE = frozenset({Status.DRAFT, Status.RECALLED})
 
+# A buyer's link works while the quote is out there or done; recalled and archived are 404.
+PUBLIC = frozenset({Status.PUBLISHED, Status.ACCEPTED, Status.PAID})
+
 
 class IllegalTransition(ValueError):
     def __init__(self, current: Status, target: Status) -> None:

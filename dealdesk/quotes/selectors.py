@@ -19,10 +19,6 @@ from dealdesk.quotes import rules, snapshots
 from dealdesk.quotes.models import Quote, QuoteLine, QuoteStatus, QuoteTemplate
 from dealdesk.workspaces.models import Workspace, WorkspaceLogo
 
-# A buyer's link works while the quote is out there or done; recalled and archived are 404.
-PUBLIC_STATUSES = (QuoteStatus.PUBLISHED, QuoteStatus.ACCEPTED, QuoteStatus.PAID)
-
-
 # The seller's list filters by what a quote shows as: "expired" is published and past its date.
 EXPIRED = "expired"
 LIST_STATUSES = [
@@ -139,7 +135,7 @@ def public_quote(*, token: str) -> Quote | None:
     return (
         # company: the Purchase dialog prefills the billing address from it.
         Quote.objects.select_related("workspace", "workspace__logo", "company")
-        .filter(token=token, status__in=PUBLIC_STATUSES)
+        .filter(token=token, status__in=rules.PUBLIC)
         .first()
     )
 

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from dealdesk.lib import clock
 from dealdesk.quotes import rules
 from dealdesk.quotes.models import Quote, QuoteStatus
-from dealdesk.quotes.selectors import PUBLIC_STATUSES
 from dealdesk.quotes.services._shared import lock
 from dealdesk.quotes.services.errors import QuoteError
 
@@ -44,7 +43,7 @@ def quote_record_view(*, quote: Quote, now: datetime | None = None) -> None:
     A single statement is its own transaction; no atomic block needed.
     """
     now = now or clock.utcnow()
-    Quote.objects.filter(pk=quote.pk, status__in=PUBLIC_STATUSES).update(
+    Quote.objects.filter(pk=quote.pk, status__in=rules.PUBLIC).update(
         view_count=F("view_count") + 1,
         last_viewed_at=now,
         first_viewed_at=Coalesce(F("first_viewed_at"), Value(now)),

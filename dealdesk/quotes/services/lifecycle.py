@@ -49,7 +49,7 @@ def quote_publish(*, quote: Quote, user: User, now: datetime | None = None) -> Q
     """
     now = now or clock.utcnow()
     locked = lock(quote)
-    if locked.status not in (QuoteStatus.DRAFT, QuoteStatus.RECALLED):
+    if not locked.is_editable:
         raise QuoteNotEditable(_("This quote is already published."))
     lines = list(locked.lines.all())
     readiness = payment_readiness(locked.workspace) if locked.payment_enabled else None

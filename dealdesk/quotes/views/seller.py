@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from dealdesk.lib import clock
 from dealdesk.payments.selectors import payment_readiness, purchase_summaries
-from dealdesk.quotes import pdf, selectors, services
+from dealdesk.quotes import pdf, rules, selectors, services
 from dealdesk.quotes.forms import ExtendForm
 from dealdesk.quotes.models import Quote, QuoteStatus
 from dealdesk.quotes.views.public import render_quote_page
@@ -51,7 +51,7 @@ def _render_detail(
     if extend_form is None and quote.shows_as_expired:
         extend_form = ExtendForm(initial={"expires_on": services.default_expiry(clock.utcnow())})
     public_url = ""
-    if quote.token and quote.status in selectors.PUBLIC_STATUSES:
+    if quote.token and quote.status in rules.PUBLIC:
         path = reverse("quotes:public", kwargs={"token": quote.token})
         public_url = request.build_absolute_uri(path)
     readiness = payment_readiness(request.workspace) if quote.payment_enabled else None
