@@ -13,8 +13,11 @@ from aiohttp import web
 
 from stripe_sandbox import faults
 from stripe_sandbox.config import API_VERSION
+from stripe_sandbox.context import Ctx
+from stripe_sandbox.errors import StripeApiError
 from stripe_sandbox.ids import random_token
 from stripe_sandbox.render import public
+from stripe_sandbox.resources import refunds, subscriptions
 from stripe_sandbox.resources.accounts import activate, new_account
 from stripe_sandbox.sandbox import SANDBOX, Sandbox
 from stripe_sandbox.store import StripeObject, write_snapshot
@@ -168,12 +171,53 @@ async def snapshot(request: web.Request) -> web.Response:
     return web.json_response({"saved": str(sandbox.config.snapshot)})
 
 
+def _owned(sandbox: Sandbox, object_id: str, object_name: str) -> Ctx:
+    """The dashboard acts as the object's own account would (like a seller in Stripe's)."""
+    obj = sandbox.state.find(object_id)
+    if obj is None or obj.get("object") != object_name:
+        raise web.HTTPNotFound(text=f"No such {object_name}: {object_id}")
+    return Ctx(sandbox.state, sandbox.config, obj["_account"])
+
+
+async def cancel_subscription(request: web.Request) -> web.Response:
+    """The dashboard's *Cancel subscription* (now): as `DELETE /v1/subscriptions/{id}`."""
+    sandbox = request.app[SANDBOX]
+    data = await _body(request)
+    sub_id = request.match_info["subscription"]
+    ctx = _owned(sandbox, sub_id, "subscription")
+    try:
+        sub = subscriptions.cancel(ctx, {}, {"subscription_exposed_id": sub_id})
+    except StripeApiError as error:
+        return _answer(error.body(), {}, error.status)
+    return _answer(public(sub), data)
+
+
+async def refund_charge(request: web.Request) -> web.Response:
+    """The dashboard's *Refund payment* (whole, or `amount`): as `POST /v1/refunds`."""
+    sandbox = request.app[SANDBOX]
+    data = await _body(request)
+    charge_id = request.match_info["charge"]
+    ctx = _owned(sandbox, charge_id, "charge")
+    params: dict[str, Any] = {"charge": charge_id}
+    if data.get("amount"):
+        params["amount"] = int(data["amount"])
+    if data.get("reason"):
+        params["reason"] = str(data["reason"])
+    try:
+        refund = refunds.create(ctx, params, {})
+    except StripeApiError as error:
+        return _answer(error.body(), {}, error.status)
+    return _answer(public(refund), data)
+
+
 def routes() -> list[web.RouteDef]:
     return [
         web.post("/_sandbox/reset", reset),
         web.get("/_sandbox/config", config_view),
         web.post("/_sandbox/accounts", create_account),
         web.post("/_sandbox/accounts/{account}/activate", activate_account),
+        web.post("/_sandbox/subscriptions/{subscription}/cancel", cancel_subscription),
+        web.post("/_sandbox/charges/{charge}/refund", refund_charge),
         web.get("/_sandbox/clock", clock_view),
         web.post("/_sandbox/clock/advance", advance_clock),
         web.get("/_sandbox/webhook_deliveries", deliveries),

@@ -68,6 +68,22 @@ def _account_rows(state: State) -> Iterable[list[str]]:
         ]
 
 
+def _action(path: str, label: str) -> str:
+    """A dashboard button that posts to a sandbox endpoint and comes back here."""
+    return (
+        f"<form method='post' action='{escape(path)}' style='display:inline'>"
+        "<input type='hidden' name='return_to' value='/'>"
+        f"<button type='submit'>{escape(label)}</button></form>"
+    )
+
+
+def _refund_action(state: State, pi: StripeObject) -> str:
+    charge = state.objects.get(pi["latest_charge"] or "")
+    if pi["status"] != "succeeded" or charge is None or charge["refunded"]:
+        return ""
+    return _action(f"/_sandbox/charges/{charge['id']}/refund", "Refund")
+
+
 def _money(amount: int, currency: str) -> str:
     return escape(format_amount(amount, currency))
 
@@ -83,6 +99,7 @@ async def dashboard(request: web.Request) -> web.Response:
             _status(p["status"]),
             escape((p["last_payment_error"] or {}).get("decline_code") or ""),
             escape(p["description"] or ""),
+            _refund_action(state, p),
         ]
         for p in _newest(state, "payment_intent")
     ]
@@ -95,6 +112,9 @@ async def dashboard(request: web.Request) -> web.Response:
             _status(s["status"]),
             _when(state.objects[s["_items"][0]]["current_period_end"]),
             _when(s["cancel_at"]),
+            ""
+            if s["status"] in ("canceled", "incomplete_expired")
+            else _action(f"/_sandbox/subscriptions/{s['id']}/cancel", "Cancel"),
         ]
         for s in _newest(state, "subscription")
     ]
@@ -171,7 +191,16 @@ async def dashboard(request: web.Request) -> web.Response:
 </div>
 <div class='card'><h2>Payments</h2>{
         _table(
-            ["Created", "Account", "PaymentIntent", "Amount", "Status", "Decline", "Description"],
+            [
+                "Created",
+                "Account",
+                "PaymentIntent",
+                "Amount",
+                "Status",
+                "Decline",
+                "Description",
+                "",
+            ],
             payments,
             "No payments yet.",
         )
@@ -186,6 +215,7 @@ async def dashboard(request: web.Request) -> web.Response:
                 "Status",
                 "Period ends",
                 "Cancels at",
+                "",
             ],
             subscriptions,
             "No subscriptions yet.",

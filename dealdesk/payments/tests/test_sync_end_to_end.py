@@ -90,11 +90,13 @@ def test_r14_cancelled_in_stripe_shows_cancelled_on_and_emails_the_owner(
     bob: User,
     connected: StripeConnection,
     northwind: stripe.StripeClient,
+    stripe_sandbox: Any,
     webhooks_to_app: Any,
 ) -> None:
     purchase = _paid(acme, bob, northwind, MIXED)
 
-    northwind.v1.subscriptions.cancel(purchase.stripe_subscription_id)  # the seller, in Stripe
+    # The seller presses Cancel in the (sandbox's) Stripe dashboard.
+    stripe_sandbox.admin(f"subscriptions/{purchase.stripe_subscription_id}/cancel", {})
 
     wait_until(
         lambda: Subscription.objects.filter(
@@ -160,12 +162,14 @@ def test_refund_in_stripe_is_shown(
     bob: User,
     connected: StripeConnection,
     northwind: stripe.StripeClient,
+    stripe_sandbox: Any,
     webhooks_to_app: Any,
 ) -> None:
     purchase = _paid(acme, bob, northwind, ONE_TIME)
     intent = northwind.v1.payment_intents.retrieve(purchase.stripe_payment_intent_id)
 
-    northwind.v1.refunds.create({"charge": str(intent.latest_charge), "amount": 25_000})
+    # The seller refunds €250.00 of it in the (sandbox's) Stripe dashboard.
+    stripe_sandbox.admin(f"charges/{intent.latest_charge}/refund", {"amount": 25_000})
 
     wait_until(lambda: Refund.objects.filter(purchase=purchase).exists())
     page = _seller_page(bob, purchase.quote)
