@@ -61,6 +61,11 @@ def run(parts: list[str], seconds: int) -> list[Section]:
             with stack.gunicorn():
                 sections.append(public_page.measure(quotes, seconds))
             print(sections[-1].markdown(), flush=True)
+        if "4" in parts:
+            from bench import scale
+
+            sections += scale.run(seconds=max(3, seconds // 2))
+            print(*(s.markdown() for s in sections[-2:]), sep="\n", flush=True)
     return sections
 
 

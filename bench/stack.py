@@ -13,7 +13,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -147,6 +149,7 @@ def gunicorn(workers: int = 2) -> Iterator[Gunicorn]:
         deadline = time.monotonic() + 20
         while len(server.worker_pids()) < workers and time.monotonic() < deadline:
             time.sleep(0.2)
+        warm("/accounts/login/")
         yield server
     finally:
         process.send_signal(signal.SIGTERM)
@@ -215,6 +218,25 @@ def ensure_wrk() -> str:
     return found
 
 
+def warm(path: str, headers: dict[str, str] | None = None, rounds: int = 3) -> None:
+    """A few requests on two connections at once, so that both workers have loaded the
+    modules, templates and translations the path needs (seconds on a busy machine)."""
+
+    def fetch() -> None:
+        for _ in range(rounds):
+            request = urllib.request.Request(
+                f"http://{HOST}:{APP_PORT}{path}", headers=headers or {}
+            )
+            with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+                response.read()
+
+    threads = [threading.Thread(target=fetch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
@@ -233,8 +255,14 @@ def wrk(
     script: Path | None = None,
     headers: dict[str, str] | None = None,
     env: dict[str, str] | None = None,
+    warmup: bool = True,
 ) -> Load:
-    """One bounded wrk run against the app; a script may stop it earlier by count."""
+    """One bounded wrk run against the app; a script may stop it earlier by count.
+
+    The path is warmed up first (see warm).
+    """
+    if warmup:
+        warm(path, headers)
     args = [
         ensure_wrk(),
         "-t1",

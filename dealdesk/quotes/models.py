@@ -127,6 +127,12 @@ class Quote(WorkspaceScoped):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The seller's list: a workspace's newest quotes first, read a page at a time.
+            models.Index(
+                fields=["workspace", "-created_at", "-id"], name="quote_list_newest_first"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["workspace", "number"], name="quote_number_unique_in_workspace"
