@@ -1,4 +1,7 @@
-"""Start-up, the command line, snapshots that survive restarts, and throughput."""
+"""Start-up, the command line and snapshots that survive restarts.
+
+Throughput is a benchmark (``python -m stripe_sandbox.bench``), not a test.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from stripe_sandbox import bench
 from stripe_sandbox.__main__ import parse_args
 from stripe_sandbox.store import State, read_snapshot, write_snapshot
 
@@ -73,13 +75,14 @@ def test_webhook_secret_must_be_a_whsec() -> None:
         parse_args(["--webhook", "http://127.0.0.1:8000/hook", "--webhook-secret", "nope"])
 
 
-def test_starts_in_under_a_second() -> None:
-    timings = []
-    for _ in range(3):
-        process, _url, elapsed = _start()
+def test_starts_and_answers_on_its_port() -> None:
+    # How fast it starts is measured by benchmarks, not asserted here: machines are noisy.
+    process, url, _elapsed = _start()
+    try:
+        with urllib.request.urlopen(f"{url}/_sandbox/clock", timeout=5) as response:
+            assert response.status == 200
+    finally:
         _stop(process)
-        timings.append(elapsed)
-    assert min(timings) < 1.0, timings
 
 
 def test_snapshot_survives_a_restart(tmp_path: Path) -> None:
@@ -141,9 +144,3 @@ def test_snapshot_writes_are_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert [p.name for p in tmp_path.iterdir()] == ["sandbox.json"]
     loaded = read_snapshot(snapshot)
     assert loaded is not None and loaded.platform_id == "acct_1"
-
-
-def test_latency_does_not_grow_with_state() -> None:
-    first, second = bench.run(200)
-    print(f"first half {first:.0f}/s, second half {second:.0f}/s")
-    assert second > first * 0.6
