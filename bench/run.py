@@ -61,6 +61,11 @@ def run(parts: list[str], seconds: int) -> list[Section]:
             with stack.gunicorn():
                 sections.append(public_page.measure(quotes, seconds))
             print(sections[-1].markdown(), flush=True)
+        if "3" in parts:
+            from bench import webhooks
+
+            sections.append(webhooks.measure(seconds))
+            print(sections[-1].markdown(), flush=True)
         if "4" in parts:
             from bench import scale
 

@@ -237,6 +237,8 @@ def warm(path: str, headers: dict[str, str] | None = None, rounds: int = 3) -> N
         thread.join()
 
 
+LAST_OUTPUT: str | None = None  # wrk's whole output of the last run, for Lua summaries
+
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
@@ -284,7 +286,8 @@ def wrk(
         timeout=seconds + 30,
         env={**os.environ, **(env or {})},
     )
-    out = result.stdout
+    global LAST_OUTPUT
+    out = LAST_OUTPUT = result.stdout
     if result.returncode:
         raise SystemExit(f"wrk failed: {result.stderr}{out}")
     total = re.search(r"(\d+) requests in ([\d.]+\w+),", out)

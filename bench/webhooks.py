@@ -1,0 +1,194 @@
+"""Part 3: signed Stripe events posted by concurrent clients, against one INSERT and a 200.
+
+Events are signed with the app's webhook secret just before the run and each is sent
+once (wrk with bench/webhooks.lua); the task worker processes them meanwhile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench import stack
+from bench.report import Section, Target, ms, rate, ratio
+from dealdesk.payments.models import WebhookEvent, WebhookStatus
+
+SCRIPT = Path(__file__).with_name("webhooks.lua")
+EVENTS = 12_000  # more than either run gets through in its time
+CONNECTIONS = 16
+PROCESS_TIMEOUT = 120
+
+
+def _write_events(path: Path, prefix: str) -> None:
+    now = int(time.time())
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(EVENTS):
+            event = {
+                "id": f"evt_{prefix}_{n:06d}",
+                "object": "event",
+                "api_version": "2025-06-30.basil",
+                "created": now,
+                "type": "customer.created",
+                "account": "acct_bench_webhooks",
+                "livemode": False,
+                "data": {"object": {"id": f"cus_{prefix}_{n:06d}", "object": "customer"}},
+            }
+            body = json.dumps(event, separators=(",", ":"))
+            # Stripe's scheme: HMAC-SHA256 of "<timestamp>.<body>" with the endpoint secret.
+            signature = hmac.new(
+                settings.STRIPE_WEBHOOK_SECRET.encode(), f"{now}.{body}".encode(), hashlib.sha256
+            ).hexdigest()
+            out.write(f"t={now},v1={signature}\t{body}\n")
+
+
+def _post(path: str, events: Path, seconds: int) -> tuple[stack.Load, int, int]:
+    load = stack.wrk(
+        path,
+        seconds=seconds,
+        connections=CONNECTIONS,
+        script=SCRIPT,
+        env={"BENCH_EVENTS_FILE": str(events)},
+        warmup=False,
+    )
+    assert stack.LAST_OUTPUT is not None
+    counted = re.search(r"accepted=(\d+) refused=(\d+)", stack.LAST_OUTPUT)
+    assert counted, stack.LAST_OUTPUT
+    return load, int(counted[1]), int(counted[2])
+
+
+def _baseline_rows() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM bench_webhook_baseline")
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _wait_processed() -> float:
+    started = time.monotonic()
+    pending = (WebhookStatus.PENDING, WebhookStatus.PROCESSING)
+    while WebhookEvent.objects.filter(status__in=pending).exists():
+        if time.monotonic() - started > PROCESS_TIMEOUT:
+            break
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def _resend(events: Path, count: int = 50) -> int:
+    """Deliver some events again, as Stripe does: each is answered 200 and stored once."""
+    answered = 0
+    for line in events.read_text(encoding="utf-8").splitlines()[:count]:
+        signature, _, body = line.partition("\t")
+        request = urllib.request.Request(
+            f"http://{stack.HOST}:{stack.APP_PORT}/stripe/webhook/",
+            data=body.encode(),
+            headers={"Content-Type": "application/json", "Stripe-Signature": signature},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            answered += response.status == 200
+    return answered
+
+
+def _statements_per_event(events: Path) -> list[str]:
+    """The SQL one accepted event costs, counted in-process (a fresh event id)."""
+    signature, _, body = events.read_text(encoding="utf-8").splitlines()[-1].partition("\t")
+    client = Client(HTTP_HOST=stack.HOST)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(
+            "/stripe/webhook/",
+            data=body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=signature,
+        )
+    assert response.status_code == 200, response.status_code
+    return [query["sql"].split(" ")[0] for query in captured.captured_queries]
+
+
+def measure(seconds: int) -> Section:
+    app_events, base_events = stack.VAR / "events-app.txt", stack.VAR / "events-baseline.txt"
+    _write_events(app_events, "app")
+    _write_events(base_events, "base")
+    with stack.gunicorn(), stack.db_worker():
+        stack.warm("/accounts/login/")
+        baseline, base_accepted, _ = _post("/bench/webhook/", base_events, seconds)
+        app, accepted, refused = _post("/stripe/webhook/", app_events, seconds)
+        drained_after = _wait_processed()
+        rows_before_resend = WebhookEvent.objects.count()
+        resent_accepted = _resend(app_events)
+        _wait_processed()
+    rows = WebhookEvent.objects.count()
+    distinct = WebhookEvent.objects.aggregate(n=Count("stripe_event_id", distinct=True))["n"]
+    unprocessed = WebhookEvent.objects.exclude(status=WebhookStatus.IGNORED).count()
+    delays = sorted(
+        (processed - received).total_seconds() * 1000
+        for received, processed in WebhookEvent.objects.exclude(processed_at=None).values_list(
+            "received_at", "processed_at"
+        )
+        if processed is not None
+    )
+
+    statements = _statements_per_event(app_events)  # the last event: never sent by wrk
+
+    def pct(q: float) -> float:
+        return delays[min(len(delays) - 1, int(q * len(delays)))] if delays else float("nan")
+
+    lost = accepted - rows if accepted > rows else 0
+    ratio_value = app.rate / baseline.rate if baseline.rate else 0.0
+    section = Section(
+        "3. Webhook intake",
+        ["endpoint", "accepted/s", "p50", "p99", "answered 200", "refused", "rows"],
+        rows=[
+            [
+                "/stripe/webhook/",
+                rate(app.rate),
+                ms(app.p50_ms),
+                ms(app.p99_ms),
+                str(accepted),
+                str(refused),
+                str(rows),
+            ],
+            [
+                "baseline (one INSERT)",
+                rate(baseline.rate),
+                ms(baseline.p50_ms),
+                ms(baseline.p99_ms),
+                str(base_accepted),
+                "0",
+                str(_baseline_rows()),
+            ],
+        ],
+    )
+    section.targets = [
+        Target("accepted events/s ≥ 0.6 of the baseline", ratio(ratio_value), ratio_value >= 0.6),
+        Target(
+            "no event lost or stored twice",
+            f"{accepted} answered 200, {rows} rows, {distinct} distinct ids, "
+            f"{resent_accepted} of 50 re-deliveries answered 200 and not stored again",
+            lost == 0 and rows == distinct == rows_before_resend and resent_accepted == 50,
+        ),
+        Target(
+            "every stored event processed",
+            f"{unprocessed} not processed",
+            unprocessed == 0,
+        ),
+    ]
+    section.notes.append(
+        f"{CONNECTIONS} concurrent clients, each event signed and sent once, for {seconds} s; "
+        "a task worker (`db_worker`) processes them meanwhile. The type is one without a "
+        "handler (stored, then marked ignored), so processing is the claim and the update. "
+        f"Received to processed: p50 {ms(pct(0.5))}, p99 {ms(pct(0.99))}; the last event was "
+        f"processed {drained_after:.1f} s after the load stopped. Rows may exceed the 200s "
+        "counted by wrk by the requests in flight when it stopped. "
+        f"SQL per accepted event: {len(statements)} ({', '.join(statements)}); the baseline: 1."
+    )
+    return section
