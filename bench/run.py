@@ -61,6 +61,12 @@ def run(parts: list[str], seconds: int) -> list[Section]:
             with stack.gunicorn():
                 sections.append(public_page.measure(quotes, seconds))
             print(sections[-1].markdown(), flush=True)
+        if "2" in parts:
+            from bench import purchase
+
+            section = purchase.measure(purchase.prepare(purchase.PURCHASES))
+            sections.append(section)
+            print(section.markdown(), flush=True)
         if "3" in parts:
             from bench import webhooks
 
