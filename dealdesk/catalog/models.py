@@ -118,6 +118,19 @@ class PricedLine(models.Model):
         """The editable fields of another line, for a new, independent copy."""
         return {field: getattr(source, field) for field in cls.COPIED_FIELDS}
 
+    @staticmethod
+    def product_fields(product: Product) -> dict[str, Any]:
+        """A catalog product's name, price, billing and tax, for a new line made from it."""
+        recurrence = product.recurrence
+        return {
+            "name": product.name,
+            "description": product.description,
+            "unit_amount_minor": product.unit_amount_minor,
+            "recurring_interval": recurrence.interval.value if recurrence else "",
+            "recurring_interval_count": recurrence.interval_count if recurrence else None,
+            "tax_rate_bp": product.tax_rate_bp,
+        }
+
 
 class ProductQuerySet(ScopedQuerySet["Product"]):
     def active(self) -> ProductQuerySet:

@@ -145,18 +145,12 @@ def line_add_from_product(*, deal: Deal, product: Product, quantity: int = 1) ->
             }
         )
     Deal.objects.select_for_update().filter(pk=deal.pk).first()
-    recurrence = product.recurrence
     return DealLineItem.objects.create(
         deal=deal,
         product=product,
-        name=product.name,
-        description=product.description,
         quantity=quantity,
-        unit_amount_minor=product.unit_amount_minor,
-        recurring_interval=recurrence.interval.value if recurrence else "",
-        recurring_interval_count=recurrence.interval_count if recurrence else None,
-        tax_rate_bp=product.tax_rate_bp,
         position=_next_position(deal),
+        **DealLineItem.product_fields(product),
     )
 
 

@@ -197,17 +197,11 @@ def quote_line_add_from_product(*, quote: Quote, product: Product, quantity: int
             }
         )
     top = locked.lines.aggregate(top=Max("position"))["top"]
-    recurrence = product.recurrence
     return QuoteLine.objects.create(
         quote=locked,
-        name=product.name,
-        description=product.description,
         quantity=quantity,
-        unit_amount_minor=product.unit_amount_minor,
-        recurring_interval=recurrence.interval.value if recurrence else "",
-        recurring_interval_count=recurrence.interval_count if recurrence else None,
-        tax_rate_bp=product.tax_rate_bp,
         position=0 if top is None else top + 1,
+        **QuoteLine.product_fields(product),
     )
 
 
