@@ -304,6 +304,11 @@ class SubscriptionStatus(models.TextChoices):
     PAUSED = "paused", _("Paused")
 
 
+class CancelRequest(models.TextChoices):
+    NOW = "now", _("Cancel now")
+    PERIOD_END = "period_end", _("Cancel at the end of the billing period")
+
+
 # Stripe never moves a subscription out of these.
 SUBSCRIPTION_FINAL = (SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED)
 
@@ -323,6 +328,14 @@ class Subscription(WorkspaceScoped):
     cancel_at_period_end = models.BooleanField(default=False)
     canceled_at = models.DateTimeField(null=True, blank=True)
     stripe_created_at = models.DateTimeField(null=True, blank=True)
+    # A seller's request to cancel it from DealDesk (who, when, how), kept after Stripe confirms.
+    cancel_requested = models.CharField(
+        max_length=16, choices=CancelRequest.choices, blank=True, default=""
+    )
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # Stripe's time of the latest event that made us read it (the sandbox's clock may run ahead).
     last_event_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(default=timezone.now)
@@ -335,6 +348,15 @@ class Subscription(WorkspaceScoped):
     @property
     def is_final(self) -> bool:
         return self.status in SUBSCRIPTION_FINAL
+
+    @property
+    def cancel_pending(self) -> bool:
+        """The seller asked to cancel it, and Stripe has not said so yet."""
+        if self.cancel_requested == CancelRequest.NOW:
+            return not self.is_final
+        if self.cancel_requested == CancelRequest.PERIOD_END:
+            return not self.is_final and self.cancel_at is None and not self.cancel_at_period_end
+        return False
 
 
 class SubscriptionPaymentStatus(models.TextChoices):
@@ -354,6 +376,7 @@ class SubscriptionPayment(WorkspaceScoped):
     currency = models.CharField(max_length=3)
     amount_minor = models.BigIntegerField()
     paid_at = models.DateTimeField(null=True, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
     failure_code = models.CharField(max_length=64, blank=True)
     invoiced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -367,26 +390,74 @@ class SubscriptionPayment(WorkspaceScoped):
         return f"{self.stripe_invoice_id} ({self.status})"
 
 
+class RefundReason(models.TextChoices):
+    """The reasons Stripe takes on a refund."""
+
+    REQUESTED_BY_CUSTOMER = "requested_by_customer", _("Requested by the customer")
+    DUPLICATE = "duplicate", _("Duplicate payment")
+    FRAUDULENT = "fraudulent", _("Fraudulent")
+
+
+class RefundRequestStatus:
+    """Our own statuses, before Stripe's (``pending``, ``succeeded``, ``failed``…) take over."""
+
+    REQUESTED = "requested"  # sent (or being sent) to Stripe; its event will confirm it
+    UNSENT = "unsent"  # Stripe could not be reached: the same confirmation may be sent again
+    REFUSED = "refused"  # Stripe said no: nothing was refunded
+
+
 class Refund(WorkspaceScoped):
-    """Money given back on one of a purchase's charges (whole or part), as Stripe says."""
+    """Money given back on one of a purchase's charges (whole or part), as Stripe says.
+
+    One row per refund, whether it was made in Stripe (created by the ``charge.refunded``
+    handler) or asked for from DealDesk (created by the seller's request, then confirmed by
+    the same handler through the Stripe refund id or the ``dealdesk_refund`` metadata).
+    """
 
     purchase = models.ForeignKey(Purchase, on_delete=models.PROTECT, related_name="refunds")
-    stripe_refund_id = models.CharField(max_length=255, unique=True)
-    stripe_charge_id = models.CharField(max_length=255)
+    stripe_refund_id = models.CharField(max_length=255, blank=True)
+    stripe_charge_id = models.CharField(max_length=255, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
     currency = models.CharField(max_length=3)
     amount_minor = models.BigIntegerField()
     reason = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=32)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # A seller's request from DealDesk: the confirmation's token (a double submit finds the
+    # same row), who asked, when, their note, and Stripe's refusal in words.
+    request_key = models.UUIDField(null=True, blank=True, unique=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedQuerySet["Refund"].as_manager()
 
     class Meta:
         ordering = ["-refunded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stripe_refund_id"],
+                condition=~Q(stripe_refund_id=""),
+                name="one_row_per_stripe_refund",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.stripe_refund_id} ({self.status})"
+        return f"{self.stripe_refund_id or self.request_key} ({self.status})"
+
+    @property
+    def is_requested(self) -> bool:
+        """Asked for from DealDesk and not confirmed by Stripe yet."""
+        return self.status == RefundRequestStatus.REQUESTED
+
+    @property
+    def counts(self) -> bool:
+        """Whether it is (or may be becoming) money given back, for the timeline."""
+        return self.status not in (RefundRequestStatus.UNSENT, RefundRequestStatus.REFUSED)
 
 
 class Dispute(WorkspaceScoped):

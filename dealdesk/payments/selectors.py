@@ -25,6 +25,7 @@ from dealdesk.payments.models import (
     WebhookEvent,
     WebhookStatus,
 )
+from dealdesk.payments.timeline import DashboardLink, TimelineEntry, purchase_timeline
 from dealdesk.workspaces.models import AuditEntry, Workspace
 
 if TYPE_CHECKING:
@@ -176,6 +177,8 @@ class PurchaseSummary:
     renewals: tuple[SubscriptionPayment, ...] = ()
     refunds: tuple[Refund, ...] = ()
     disputes: tuple[Dispute, ...] = ()
+    # All of it in time order, each linked to Stripe's dashboard (payments.timeline).
+    timeline: tuple[TimelineEntry, ...] = ()
 
 
 def _stripe_links(purchase: Purchase, livemode: bool) -> tuple[StripeLink, ...]:
@@ -207,14 +210,14 @@ def purchase_summaries(
     """Every attempt to pay each of ``quotes`` (newest first), keyed by quote id.
 
     Five queries whatever the number of quotes and attempts: the purchases with their
-    subscriptions, the renewals, refunds and disputes, and the connections they were made
-    on (whose mode picks the test or live dashboard).
+    subscriptions (and who asked to cancel them), the renewals, refunds and disputes, and
+    the connections they were made on (whose mode picks the test or live dashboard).
     """
     by_quote: dict[int, list[PurchaseSummary]] = {quote.pk: [] for quote in quotes}
     purchases = list(
         Purchase.objects.for_workspace(workspace)
         .filter(quote_id__in=list(by_quote))
-        .select_related("subscription")
+        .select_related("subscription", "subscription__cancel_requested_by")
         .prefetch_related("subscription__payments", "refunds", "disputes")
         .order_by("-created_at", "-pk")
     )
@@ -234,18 +237,33 @@ def purchase_summaries(
             if purchase.recurring_interval
             else None
         )
+        mode = livemode.get(purchase.stripe_account_id, False)
+        events = _events_of(purchase)
         by_quote[purchase.quote_id].append(
             PurchaseSummary(
                 purchase=purchase,
                 badge=PURCHASE_BADGES[PurchaseStatus(purchase.status)],
                 recurrence=recurrence,
-                stripe_links=_stripe_links(
-                    purchase, livemode.get(purchase.stripe_account_id, False)
+                stripe_links=_stripe_links(purchase, mode),
+                timeline=purchase_timeline(
+                    purchase=purchase, link=_dashboard_link(purchase, mode), **events
                 ),
-                **_events_of(purchase),
+                **events,
             )
         )
     return by_quote
+
+
+def _dashboard_link(purchase: Purchase, livemode: bool) -> DashboardLink:
+    def link(object_type: str, object_id: str) -> str:
+        return gateway.dashboard_object_url(
+            account_id=purchase.stripe_account_id,
+            livemode=livemode,
+            object_type=object_type,
+            object_id=object_id,
+        )
+
+    return link
 
 
 def _events_of(purchase: Purchase) -> dict[str, Any]:

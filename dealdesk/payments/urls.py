@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dealdesk.payments import views, views_events, views_purchase
+from dealdesk.payments import views, views_events, views_purchase, views_seller
 
 app_name = "payments"
 
@@ -21,6 +21,17 @@ urlpatterns = [
         name="stripe_event_process_again",
     ),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+    # An admin acting on a paid purchase
+    path(
+        "purchases/<int:pk>/cancel-subscription/",
+        views_seller.subscription_cancel_view,
+        name="subscription_cancel",
+    ),
+    path(
+        "purchases/<int:pk>/refund/<str:payment>/",
+        views_seller.refund_view,
+        name="refund",
+    ),
     # The buyer paying a quote (no sign-in; the quote's token is the key)
     path("q/<str:token>/purchase/", views_purchase.purchase_start_view, name="purchase_start"),
     path(

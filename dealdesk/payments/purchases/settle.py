@@ -13,6 +13,7 @@ from dealdesk.lib import clock
 from dealdesk.payments.models import Purchase, PurchaseStatus
 from dealdesk.payments.purchases._shared import lock_quote, payment_state
 from dealdesk.payments.stripe_gateway import purchases as stripe_purchases
+from dealdesk.payments.sync.notify import notify_owner
 from dealdesk.quotes.services import quote_mark_paid
 
 logger = logging.getLogger("dealdesk.payments.purchases")
@@ -63,6 +64,8 @@ def record_state(
         locked.save()
         quote = quote_mark_paid(quote=locked.quote)
         deal_mark_won(deal=quote.deal, on=clock.local_date(now, timezone.get_default_timezone()))
+        # The one place a purchase becomes paid, under its row lock: mailed exactly once.
+        notify_owner(purchase=locked, kind="quote_paid", amount_minor=state.amount_received)
     elif state.failed:
         if locked.status != PurchaseStatus.FAILED:
             locked.transition_to(PurchaseStatus.FAILED)

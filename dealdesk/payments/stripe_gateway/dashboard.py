@@ -10,6 +10,8 @@ _SECTIONS = {
     "payment_intent": "payments",
     "subscription": "subscriptions",
     "invoice": "invoices",
+    "charge": "payments",  # the dashboard shows a charge on its payment's page
+    "dispute": "disputes",
 }
 
 

@@ -108,6 +108,11 @@ def invoice_state(*, account_id: str, invoice_id: str) -> InvoiceState:
     )
 
 
+def _metadata(metadata: object, key: str) -> str:
+    values: dict[str, Any] = dict(metadata) if isinstance(metadata, Mapping) else {}
+    return str(values.get(key) or "")
+
+
 @dataclass(frozen=True)
 class RefundState:
     id: str
@@ -116,6 +121,7 @@ class RefundState:
     reason: str
     status: str
     created: datetime | None
+    request_id: str = ""  # our Refund row's id when a seller asked for it from DealDesk
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,7 @@ def charge_state(*, account_id: str, charge_id: str) -> ChargeState:
                 reason=str(refund.reason or ""),
                 status=str(refund.status or ""),
                 created=timestamp(refund.created),
+                request_id=_metadata(refund.metadata, "dealdesk_refund"),
             )
             for refund in client.v1.refunds.list(
                 {"charge": charge_id, "limit": 100}

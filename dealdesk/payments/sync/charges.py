@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from dealdesk.payments.models import Dispute, Purchase, Refund
 from dealdesk.payments.stripe_gateway import sync as stripe_sync
@@ -43,18 +44,30 @@ def charge_refunded(event: dict[str, Any]) -> None:
 
 @transaction.atomic
 def refunds_sync(*, purchase: Purchase, charge: stripe_sync.ChargeState) -> list[str]:
-    """Record every refund of the charge (new ones, and status changes); what changed."""
+    """Record every refund of the charge (new ones, and status changes); what changed.
+
+    A refund the seller asked for from DealDesk already has its row (found by the refund id,
+    or by the row id Stripe carries in the refund's metadata when the answer to our request
+    was lost): that row is confirmed, never a second one made.
+    """
     locked = lock_purchase(purchase)
-    known = {r.stripe_refund_id: r for r in Refund.objects.filter(stripe_charge_id=charge.id)}
+    refund_ids = [refund.id for refund in charge.refunds]
+    request_ids = [int(r.request_id) for r in charge.refunds if r.request_id.isdigit()]
+    rows = Refund.objects.filter(purchase=locked).filter(
+        Q(stripe_refund_id__in=refund_ids) | Q(pk__in=request_ids)
+    )
+    by_refund = {row.stripe_refund_id: row for row in rows if row.stripe_refund_id}
+    by_request = {str(row.pk): row for row in rows}
     changes = []
     for refund in charge.refunds:
-        row = known.get(refund.id)
+        row = by_refund.get(refund.id) or by_request.get(refund.request_id)
         if row is None:
             Refund.objects.create(
                 workspace_id=locked.workspace_id,
                 purchase=locked,
                 stripe_refund_id=refund.id,
                 stripe_charge_id=charge.id,
+                stripe_payment_intent_id=charge.payment_intent_id,
                 currency=refund.currency,
                 amount_minor=refund.amount,
                 reason=refund.reason,
@@ -62,10 +75,16 @@ def refunds_sync(*, purchase: Purchase, charge: stripe_sync.ChargeState) -> list
                 refunded_at=refund.created,
             )
             changes.append(f"refund {refund.id} of {refund.amount} {refund.currency} recorded")
-        elif row.status != refund.status:
+        elif row.stripe_refund_id != refund.id or row.status != refund.status:
             changes.append(f"refund {refund.id}: {row.status} → {refund.status}")
+            row.stripe_refund_id = refund.id
+            row.stripe_charge_id = charge.id
+            row.stripe_payment_intent_id = charge.payment_intent_id
+            row.amount_minor = refund.amount
             row.status = refund.status
-            row.save(update_fields=["status"])
+            row.refunded_at = refund.created
+            row.error = ""
+            row.save()
     return changes
 
 

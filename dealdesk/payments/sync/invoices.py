@@ -101,6 +101,7 @@ def _record_renewal(purchase: Purchase, invoice: stripe_sync.InvoiceState) -> li
         "currency": invoice.currency,
         "amount_minor": invoice.amount_paid if status == "paid" else invoice.amount_due,
         "paid_at": invoice.paid_at,
+        "stripe_payment_intent_id": invoice.payment_intent_id,
         "failure_code": failure_code[:64],
         "invoiced_at": invoice.created,
     }

@@ -1,4 +1,9 @@
-"""Telling the seller who owns a quote what Stripe did to its payments, by email."""
+"""Telling the seller who owns a quote what happened to its payments, by email.
+
+The three emails the owner gets: the quote was paid, a renewal failed, the subscription was
+cancelled. Each is sent after the transaction that recorded it commits, so a rolled-back
+change never mails anyone.
+"""
 
 from __future__ import annotations
 
@@ -32,8 +37,8 @@ def notify_owner(
 ) -> None:
     """Email the quote's owner once the current transaction commits.
 
-    ``kind``: ``renewal_failed`` (with the amount) or ``subscription_canceled`` (with the date).
-    Plain text, in the owner's language.
+    ``kind``: ``quote_paid`` or ``renewal_failed`` (with the amount), or
+    ``subscription_canceled`` (with the date). Plain text, in the owner's language.
     """
     quote = Quote.objects.select_related("created_by", "deal__owner").get(pk=purchase.quote_id)
     owner = quote_owner(quote)
@@ -45,7 +50,17 @@ def notify_owner(
     def send() -> None:
         with translation.override(owner.language):
             names = {"number": quote.display_number, "title": quote.title, "link": link}
-            if kind == "renewal_failed":
+            if kind == "quote_paid":
+                subject = _("Quote %(number)s was paid") % names
+                message = _(
+                    "%(buyer)s paid %(amount)s for %(number)s %(title)s. The deal is closed "
+                    "won.\n\nSee the quote: %(link)s\n"
+                ) % {
+                    **names,
+                    "buyer": purchase.billing_company or purchase.billing_name,
+                    "amount": format_money(amount_minor, currency, owner.language),
+                }
+            elif kind == "renewal_failed":
                 subject = _("Renewal payment failed for %(number)s") % names
                 message = _(
                     "The renewal payment of %(amount)s for %(number)s %(title)s failed. "

@@ -104,8 +104,8 @@ def test_r14_cancelled_in_stripe_shows_cancelled_on_and_emails_the_owner(
         ).exists()
     )
     assert "Cancelled on" in _seller_page(bob, purchase.quote)
-    wait_until(lambda: len(mail.outbox) == 1)
-    assert mail.outbox[0].to == [bob.email]
+    wait_until(lambda: any("cancelled" in m.subject for m in mail.outbox))
+    assert {tuple(m.to) for m in mail.outbox} == {(bob.email,)}
 
 
 def test_a_month_later_the_renewal_is_recorded(
@@ -152,9 +152,8 @@ def test_renewal_with_a_failing_card_shows_past_due_and_emails_the_owner(
         )
     )
     assert "Past due" in _seller_page(bob, purchase.quote)
-    wait_until(lambda: len(mail.outbox) == 1)
-    assert mail.outbox[0].to == [bob.email]
-    assert "Renewal payment failed" in mail.outbox[0].subject
+    wait_until(lambda: any("Renewal payment failed" in m.subject for m in mail.outbox))
+    assert {tuple(m.to) for m in mail.outbox} == {(bob.email,)}
 
 
 def test_refund_in_stripe_is_shown(

@@ -144,8 +144,8 @@ def test_r14_subscription_deleted_before_created_ends_cancelled(
     assert "Cancelled on" in page
     deal_page = bob_client.get(reverse("crm:deal_detail", args=[quote.deal_id])).content.decode()
     assert "Cancelled on" in deal_page
-    assert [m.to for m in mail.outbox] == [[bob.email]]
-    assert "cancelled" in mail.outbox[0].subject
+    cancelled = [m for m in mail.outbox if "cancelled" in m.subject]
+    assert [m.to for m in cancelled] == [[bob.email]]
 
 
 def test_event_for_an_account_no_workspace_owns_is_ignored(
@@ -309,9 +309,10 @@ def test_renewal_with_a_failing_card_marks_past_due_and_emails_the_owner(
     payment = SubscriptionPayment.objects.get()
     assert payment.status == SubscriptionPaymentStatus.FAILED
     assert payment.failure_code
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [bob.email]
-    assert "€1,457.75" in mail.outbox[0].body
+    failed_mails = [m for m in mail.outbox if "Renewal payment failed" in m.subject]
+    assert len(failed_mails) == 1
+    assert failed_mails[0].to == [bob.email]
+    assert "€1,457.75" in failed_mails[0].body
     page = bob_client.get(reverse("quotes:detail", args=[quote.pk])).content.decode()
     assert "Past due" in page
     assert "Renewal failed" in page
@@ -346,7 +347,8 @@ def test_renewal_failure_email_is_in_the_owners_language(
         django_capture_on_commit_callbacks,
     )
 
-    assert "1.457,75\xa0€" in mail.outbox[0].body  # amounts formatted for the owner's locale
+    # amounts formatted for the owner's locale
+    assert any("1.457,75\xa0€" in m.body for m in mail.outbox)
 
 
 def test_partial_then_full_refund_are_recorded_once_each(
