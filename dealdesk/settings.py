@@ -165,6 +165,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DealDesk <noreply@dealdesk.invalid>")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (the demo): one file a mail.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # Stripe. With no keys set, everything points at the local Stripe sandbox
 # (``python -m stripe_sandbox`` on 127.0.0.1:12111), whose keys are these defaults.

@@ -21,6 +21,15 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
+# Emails (sign-up links, "quote paid", failed renewals, cancellations) go to files, one per
+# message, unless EMAIL_BACKEND says otherwise.
+if [ -z "${EMAIL_BACKEND:-}" ]; then
+  export EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
+  export EMAIL_FILE_PATH="${EMAIL_FILE_PATH:-$PWD/var/mail}"
+  mkdir -p "$EMAIL_FILE_PATH"
+  echo "Emails are written to $EMAIL_FILE_PATH (one .log file per message)."
+fi
+
 $PY manage.py migrate --no-input -v 0
 
 # The local Stripe sandbox stands in for Stripe: Connect OAuth, payments, webhooks.
