@@ -20,6 +20,7 @@ from dealdesk.crm.forms import (
     LineItemForm,
 )
 from dealdesk.crm.models import Company, Contact, Deal, DealLineItem, Stage
+from dealdesk.payments.deal_filters import PAYMENT_STATUSES, deals_by_payment_status
 from dealdesk.quotes.selectors import deal_quotes
 from dealdesk.workspaces.access import MemberRequest, member_required
 from dealdesk.workspaces.listing import search_and_paginate
@@ -184,14 +185,19 @@ def contact_delete(request: MemberRequest, pk: int) -> HttpResponse:
 def deal_list(request: MemberRequest) -> HttpResponse:
     stage = request.GET.get("stage", "")
     deals = selectors.deal_list(workspace=request.workspace, stage=stage)
+    payment = request.GET.get("payment", "")
+    payment = payment if payment in dict(PAYMENT_STATUSES) else ""
+    deals = deals_by_payment_status(deals, payment)
     context = search_and_paginate(request, deals, ["name", "company__name"])
     context["rows"] = [
         (deal, selectors.price_deal_lines(deal.line_items.all(), deal.currency).totals)
         for deal in context["page_obj"]
     ]
     context["stage"] = stage if stage in Stage.values else ""
-    context["filtered"] = bool(context["stage"])
+    context["filtered"] = bool(context["stage"] or payment)
     context["stages"] = Stage.choices
+    context["payment"] = payment
+    context["payment_statuses"] = PAYMENT_STATUSES
     return render(request, "crm/deal_list.html", context)
 
 
