@@ -22,6 +22,7 @@ from dealdesk.payments.models import (
     RefundRequestStatus,
     StripeConnection,
     Subscription,
+    SubscriptionPayment,
     SubscriptionStatus,
 )
 from dealdesk.payments.purchases import purchase_settle
@@ -386,3 +387,37 @@ def test_item3_stripe_unreachable_keeps_the_request_to_retry_with_the_same_key(
     assert row.status == RefundRequestStatus.REQUESTED
     assert row.stripe_refund_id == northwind.v1.refunds.list().data[0].id
     assert refund_key(row) == f"refund:{row.pk}"
+
+
+def test_item3_a_renewal_is_refunded_from_its_own_charge(
+    acme: Workspace,
+    bob: User,
+    alice_client: Client,
+    connected: StripeConnection,
+    northwind: stripe.StripeClient,
+    stripe_sandbox: Any,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    purchase = _paid(acme, bob, northwind, MIXED)
+    stripe_sandbox.advance(31 * 86400)
+    invoices = northwind.v1.invoices.list({"subscription": purchase.stripe_subscription_id}).data
+    renewal_id = next(str(i.id) for i in invoices if i.billing_reason == "subscription_cycle")
+    deliver(
+        client,
+        sandbox_event(northwind, "invoice.paid", renewal_id),
+        django_capture_on_commit_callbacks,
+    )
+    renewal = SubscriptionPayment.objects.get(stripe_invoice_id=renewal_id)
+    assert renewal.stripe_payment_intent_id
+    assert f"/refund/r{renewal.pk}/" in _page(alice_client, purchase)
+
+    alice_client.post(_refund_url(purchase, f"r{renewal.pk}"), _refund_form("57.75", uuid.uuid4()))
+
+    renewal_charge = northwind.v1.payment_intents.retrieve(
+        renewal.stripe_payment_intent_id, {"expand": ["latest_charge"]}
+    ).latest_charge
+    assert isinstance(renewal_charge, stripe.Charge)
+    assert renewal_charge.amount_refunded == 5_775
+    assert _charge(northwind, purchase).amount_refunded == 0  # the first payment is untouched
+    assert Refund.objects.get().stripe_payment_intent_id == renewal.stripe_payment_intent_id
