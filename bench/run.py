@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from bench import stack
 from bench.report import Section
 
-PARTS = ("1", "4", "3", "2", "5")
+PARTS = ("1", "2", "3", "5", "4")  # 4 last: it grows the database to 100,000 quotes
 
 
 def _first(path: str, prefix: str) -> str:
@@ -71,6 +71,11 @@ def run(parts: list[str], seconds: int) -> list[Section]:
             from bench import webhooks
 
             sections.append(webhooks.measure(seconds))
+            print(sections[-1].markdown(), flush=True)
+        if "5" in parts:
+            from bench import memory
+
+            sections.append(memory.measure())
             print(sections[-1].markdown(), flush=True)
         if "4" in parts:
             from bench import scale

@@ -1,4 +1,5 @@
--- Posts pre-signed Stripe events, each once, then stops; counts the answers by status.
+-- Posts pre-signed Stripe events, each once; counts the answers by status. wrk's -d ends
+-- the run; should the events run out first, the thread stops sending.
 -- The events file has one "signature<TAB>json body" line per event.
 local events = {}
 local next_event = 1
