@@ -101,7 +101,15 @@ def write_results(sections: list[Section], started: float, seconds: int) -> str:
         "a baseline measured minutes apart on the same machine, not as an absolute speed.",
         "",
     ]
-    text = "\n".join(head) + "\n".join(section.markdown() for section in sections)
+    targets = [target for section in sections for target in section.targets]
+    summary = ["## Targets", "", *(target.line() for target in targets), ""]
+    if any(not target.met for target in targets):
+        summary += [
+            "Where a target is missed, [README.md](README.md#what-the-misses-come-from) "
+            "explains the cause from the figures of this run.",
+            "",
+        ]
+    text = "\n".join(head + summary) + "\n".join(section.markdown() for section in sections)
     (stack.ROOT / "bench" / "results.md").write_text(text, encoding="utf-8")
     return text
 

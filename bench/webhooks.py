@@ -28,6 +28,7 @@ SCRIPT = Path(__file__).with_name("webhooks.lua")
 EVENTS = 12_000  # more than either run gets through in its time
 CONNECTIONS = 16
 PROCESS_TIMEOUT = 120
+RESENT = 50  # events delivered a second time after the run
 
 
 def _write_events(path: Path, prefix: str) -> None:
@@ -84,7 +85,7 @@ def _wait_processed() -> float:
     return time.monotonic() - started
 
 
-def _resend(events: Path, count: int = 50) -> int:
+def _resend(events: Path, count: int) -> int:
     """Deliver some events again, as Stripe does: each is answered 200 and stored once."""
     answered = 0
     for line in events.read_text(encoding="utf-8").splitlines()[:count]:
@@ -124,7 +125,11 @@ def measure(seconds: int) -> Section:
         app, accepted, refused = _post("/stripe/webhook/", app_events, seconds)
         drained_after = _wait_processed()
         rows_before_resend = WebhookEvent.objects.count()
-        resent_accepted = _resend(app_events)
+        resent_ids = [f"evt_app_{n:06d}" for n in range(RESENT)]
+        # Stripe retries what it got no 200 for: an event whose connection failed in wrk
+        # was never answered, and is stored by its re-delivery.
+        stored_before = WebhookEvent.objects.filter(stripe_event_id__in=resent_ids).count()
+        resent_accepted = _resend(app_events, RESENT)
         _wait_processed()
     rows = WebhookEvent.objects.count()
     distinct = WebhookEvent.objects.aggregate(n=Count("stripe_event_id", distinct=True))["n"]
@@ -173,8 +178,13 @@ def measure(seconds: int) -> Section:
         Target(
             "no event lost or stored twice",
             f"{accepted} answered 200, {rows} rows, {distinct} distinct ids, "
-            f"{resent_accepted} of 50 re-deliveries answered 200 and not stored again",
-            lost == 0 and rows == distinct == rows_before_resend and resent_accepted == 50,
+            f"{resent_accepted} of {RESENT} re-deliveries answered 200, "
+            f"{rows - rows_before_resend} of them stored (the {RESENT - stored_before} "
+            "never answered before)",
+            lost == 0
+            and rows == distinct
+            and resent_accepted == RESENT
+            and rows - rows_before_resend == RESENT - stored_before,
         ),
         Target(
             "every stored event processed",
@@ -189,6 +199,8 @@ def measure(seconds: int) -> Section:
         f"Received to processed: p50 {ms(pct(0.5))}, p99 {ms(pct(0.99))}; the last event was "
         f"processed {drained_after:.1f} s after the load stopped. Rows may exceed the 200s "
         "counted by wrk by the requests in flight when it stopped. "
-        f"SQL per accepted event: {len(statements)} ({', '.join(statements)}); the baseline: 1."
+        f"SQL per accepted event: {len(statements)} ({', '.join(statements)}); the baseline: 1. "
+        f"wrk counted {app.errors} failed connections or non-200 answers for the app, "
+        f"{baseline.errors} for the baseline."
     )
     return section
