@@ -31,13 +31,18 @@ def _tasks_run_in_process(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_ratelimit_counters(settings: Any) -> None:
-    """Each test counts attempts from zero: its own key prefix in the shared Redis.
+    """Each test starts from empty caches: its own key prefix in the shared Redis, so
+    attempts count from zero and no cached page of an earlier run (whose quote had the
+    same id) is served.
 
     Overriding CACHES makes Django drop its cache connections, so the new prefix applies
-    at once. Counters are never flushed: other test runs may share the same Redis.
+    at once. Nothing is flushed: other test runs may share the same Redis.
     """
-    ratelimit = {**settings.CACHES["ratelimit"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
-    settings.CACHES = {**settings.CACHES, "ratelimit": ratelimit}
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"{prefix}-{alias}"}
+        for alias, config in settings.CACHES.items()
+    }
 
 
 @pytest.fixture(autouse=True)
