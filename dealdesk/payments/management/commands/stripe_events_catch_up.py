@@ -4,27 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError
 
 from dealdesk.payments.event_catch_up import events_catch_up
-from dealdesk.workspaces.models import Workspace
+from dealdesk.payments.management.workspace_option import WorkspaceCommand
 
 
-class Command(BaseCommand):
+class Command(WorkspaceCommand):
     help = (
         "List the events Stripe could not deliver to the webhook (last 30 days) for each "
         "connected Stripe account, and store and process the ones missing here."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--workspace", type=int, help="only this workspace's connection")
+    workspace_help = "only this workspace's connection"
 
     def handle(self, *args: Any, **options: Any) -> None:
-        workspace = None
-        if options["workspace"] is not None:
-            workspace = Workspace.objects.filter(pk=options["workspace"]).first()
-            if workspace is None:
-                raise CommandError(f"No workspace with id {options['workspace']}.")
+        workspace = self.workspace(options)
         reports = events_catch_up(workspace=workspace)
         if not reports:
             self.stdout.write("No connected Stripe account.")

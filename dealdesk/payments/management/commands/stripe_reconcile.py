@@ -4,27 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError
 
+from dealdesk.payments.management.workspace_option import WorkspaceCommand
 from dealdesk.payments.sync.reconcile import reconcile
-from dealdesk.workspaces.models import Workspace
 
 
-class Command(BaseCommand):
+class Command(WorkspaceCommand):
     help = (
         "Re-read every open purchase and every subscription that is not over from Stripe, "
         "record what differs, and print one line per change."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--workspace", type=int, help="only this workspace's purchases")
+    workspace_help = "only this workspace's purchases"
 
     def handle(self, *args: Any, **options: Any) -> None:
-        workspace = None
-        if options["workspace"] is not None:
-            workspace = Workspace.objects.filter(pk=options["workspace"]).first()
-            if workspace is None:
-                raise CommandError(f"No workspace with id {options['workspace']}.")
+        workspace = self.workspace(options)
         changed = failed = 0
         for repair in reconcile(workspace=workspace):
             if repair.error:
