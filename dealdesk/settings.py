@@ -213,9 +213,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # `make bench` only: routes the baseline views of bench/ under /bench/. Never set otherwise.
 DEALDESK_BENCH = env_bool("DEALDESK_BENCH", default=False)
 
-# Throttling (django-ratelimit, see workspaces/throttle.py). Counters are shared by every
-# worker on every host and incremented atomically, so they live in Redis, never in a
-# per-process or database cache.
+# Throttling counters (django-ratelimit, see workspaces/throttle.py) and cached quote pages
+# are shared by every worker on every host; counters are incremented atomically. Both live
+# in Redis, never in a per-process or database cache.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
     # Shared by every worker on every host (rendered quote documents); never process memory.
@@ -306,7 +306,8 @@ if PRODUCTION:
     if not os.environ.get("REDIS_URL"):
         raise ImproperlyConfigured(
             "DEALDESK_ENV=production needs REDIS_URL (e.g. redis://127.0.0.1:6379/0): "
-            "sign-in throttling counts attempts there, shared by every worker."
+            "throttling counts attempts and rendered quote pages are cached there, "
+            "shared by every worker."
         )
     if not _stripe_configured:
         raise ImproperlyConfigured(

@@ -85,7 +85,7 @@ def _document_cache_key(doc: selectors.QuoteDocument) -> str:
 
 
 def _document_html(doc: selectors.QuoteDocument) -> SafeString:
-    """The buyer's document of a published quote, rendered once per edition and worker.
+    """The buyer's document of a published quote, rendered once per edition in the shared cache.
 
     Rendering its lines is most of a page view's time (11 ms for a few lines, tens of
     ms for hundreds); call inside the quote's language.
