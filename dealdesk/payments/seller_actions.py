@@ -28,9 +28,9 @@ from dealdesk.payments.models import (
     SubscriptionPayment,
     SubscriptionPaymentStatus,
 )
+from dealdesk.payments.purchases._shared import lock_purchase
 from dealdesk.payments.stripe_gateway import seller_actions as stripe_actions
 from dealdesk.payments.stripe_gateway import sync as stripe_sync
-from dealdesk.payments.sync.lookup import lock_purchase
 from dealdesk.payments.sync.subscriptions import subscription_sync
 from dealdesk.payments.timeline import FIRST_PAYMENT, payment_key
 from dealdesk.workspaces.models import User
@@ -236,7 +236,3 @@ def refund_request(
         )
     row.refresh_from_db()
     return row
-
-
-def new_request_key() -> uuid.UUID:
-    return uuid.uuid4()

@@ -15,6 +15,19 @@ def lock_quote(quote: Quote) -> Quote:
     )
 
 
+def lock_purchase(purchase: Purchase) -> Purchase:
+    """Lock the quote, then the purchase: the one order settling, Stripe's events and the
+    seller's actions lock them in.
+
+    Call inside a transaction; a Stripe read made under this lock is applied in the order
+    the reads were made.
+    """
+    Quote.objects.select_for_update(of=("self",)).filter(pk=purchase.quote_id).first()
+    return (
+        Purchase.objects.select_for_update(of=("self",)).select_related("quote").get(pk=purchase.pk)
+    )
+
+
 def payment_state(purchase: Purchase) -> stripe_purchases.PaymentState:
     """What Stripe says about the attempt's payment intent now."""
     return stripe_purchases.payment_state(

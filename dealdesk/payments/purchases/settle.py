@@ -11,7 +11,7 @@ from django.utils import timezone
 from dealdesk.crm.services import deal_mark_won
 from dealdesk.lib import clock
 from dealdesk.payments.models import Purchase, PurchaseStatus
-from dealdesk.payments.purchases._shared import lock_quote, payment_state
+from dealdesk.payments.purchases._shared import lock_purchase, payment_state
 from dealdesk.payments.stripe_gateway import purchases as stripe_purchases
 from dealdesk.payments.sync.notify import notify_owner
 from dealdesk.quotes.services import quote_mark_paid
@@ -41,9 +41,7 @@ def record_state(
     purchase: Purchase, state: stripe_purchases.PaymentState, now: datetime
 ) -> Purchase:
     """Write Stripe's ``state`` onto the attempt (and, when paid, onto its quote and deal)."""
-    # Quote before purchase, the order purchase_start locks them in.
-    lock_quote(purchase.quote)
-    locked = Purchase.objects.select_for_update().select_related("quote").get(pk=purchase.pk)
+    locked = lock_purchase(purchase)
     if locked.status in SETTLED:
         return locked
     if state.succeeded:

@@ -12,12 +12,12 @@ from django.db import transaction
 from django.db.models import Q
 
 from dealdesk.payments.models import Dispute, Purchase, Refund
+from dealdesk.payments.purchases._shared import lock_purchase
 from dealdesk.payments.stripe_gateway import sync as stripe_sync
 from dealdesk.payments.sync.lookup import (
     event_account,
     event_object,
     event_time,
-    lock_purchase,
     purchase_for,
 )
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from dealdesk.payments.models import Purchase
 from dealdesk.payments.stripe_gateway.sync import timestamp
-from dealdesk.quotes.models import Quote
 
 
 class PurchaseNotReady(Exception):
@@ -65,15 +64,3 @@ def purchase_for(
             if found is not None:
                 return found
     return None
-
-
-def lock_purchase(purchase: Purchase) -> Purchase:
-    """Lock the quote, then the purchase: the order the purchase flow locks them in.
-
-    Call inside a transaction; the handler's Stripe read happens under this lock, so two
-    events of one purchase apply in the order their reads were made.
-    """
-    Quote.objects.select_for_update(of=("self",)).filter(pk=purchase.quote_id).first()
-    return (
-        Purchase.objects.select_for_update(of=("self",)).select_related("quote").get(pk=purchase.pk)
-    )

@@ -20,12 +20,12 @@ from dealdesk.payments.models import (
     SubscriptionStatus,
 )
 from dealdesk.payments.purchases import purchase_settle
+from dealdesk.payments.purchases._shared import lock_purchase
 from dealdesk.payments.stripe_gateway import sync as stripe_sync
 from dealdesk.payments.sync.lookup import (
     event_account,
     event_object,
     event_time,
-    lock_purchase,
     purchase_for,
     purchase_reference,
 )
