@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dealdesk.lib.pricing import Interval, Recurrence
 from dealdesk.workspaces.models import ScopedQuerySet, WorkspaceScoped
 
 
@@ -249,6 +250,13 @@ class Purchase(WorkspaceScoped):
     @property
     def is_settled(self) -> bool:
         return self.status == PurchaseStatus.SUCCEEDED
+
+    @property
+    def recurrence(self) -> Recurrence | None:
+        """How often the recurring part is billed; None for a one-time purchase."""
+        if not self.recurring_interval:
+            return None
+        return Recurrence(Interval(self.recurring_interval), self.recurring_interval_count or 1)
 
     @property
     def has_stripe_intent(self) -> bool:

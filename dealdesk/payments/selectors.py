@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from dealdesk.lib.pricing import Interval, Recurrence
+from dealdesk.lib.pricing import Recurrence
 from dealdesk.payments import stripe_gateway as gateway
 from dealdesk.payments.models import (
     PURCHASE_IN_FLIGHT,
@@ -230,13 +230,7 @@ def purchase_summaries(
         .values_list("account_id", "livemode")
     )
     for purchase in purchases:
-        recurrence = (
-            Recurrence(
-                Interval(purchase.recurring_interval), purchase.recurring_interval_count or 1
-            )
-            if purchase.recurring_interval
-            else None
-        )
+        recurrence = purchase.recurrence
         mode = livemode.get(purchase.stripe_account_id, False)
         events = _events_of(purchase)
         by_quote[purchase.quote_id].append(

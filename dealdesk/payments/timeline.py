@@ -18,7 +18,6 @@ from dealdesk.payments.models import (
     PurchaseStatus,
     Refund,
     RefundReason,
-    RefundRequestStatus,
     SubscriptionPaymentStatus,
     SubscriptionStatus,
 )
@@ -151,7 +150,7 @@ def _refund_entry(refund: Refund, link: DashboardLink) -> TimelineEntry:
         object_type, object_id = "payment_intent", refund.stripe_payment_intent_id
     else:
         object_type, object_id = "charge", refund.stripe_charge_id
-    requested = refund.status == RefundRequestStatus.REQUESTED
+    requested = refund.is_requested
     reason = RefundReason(refund.reason).label if refund.reason in RefundReason.values else ""
     return TimelineEntry(
         kind="refund",

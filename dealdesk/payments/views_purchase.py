@@ -24,7 +24,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dealdesk.catalog.labels import billing_label
 from dealdesk.lib.money import format_money
-from dealdesk.lib.pricing import Interval, Recurrence
 from dealdesk.payments import purchase_dialog
 from dealdesk.payments import stripe_gateway as gateway
 from dealdesk.payments.models import Purchase, PurchaseStatus
@@ -137,11 +136,9 @@ def _error(message: str, code: str, status: int) -> JsonResponse:
 
 def _recurring(purchase: Purchase) -> str:
     """What the buyer pays each period, "€49.00 monthly"; empty without recurring items."""
-    if not purchase.amount_recurring_minor:
+    recurrence = purchase.recurrence
+    if not purchase.amount_recurring_minor or recurrence is None:
         return ""
-    recurrence = Recurrence(
-        Interval(purchase.recurring_interval), purchase.recurring_interval_count or 1
-    )
     amount = format_money(
         purchase.amount_recurring_minor, purchase.currency, translation.get_language()
     )

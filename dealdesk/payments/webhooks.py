@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from dealdesk.payments import stripe_gateway as gateway
 from dealdesk.payments.models import ConnectionStatus, StripeConnection, WebhookEvent
 from dealdesk.payments.services import connection_record_status, connection_revoked
 from dealdesk.payments.sync import SYNC_HANDLERS
+from dealdesk.payments.sync.lookup import event_time
 
 logger = logging.getLogger("dealdesk.payments.webhooks")
 
@@ -76,18 +76,7 @@ def _application_deauthorized(event: dict[str, Any]) -> None:
     application = event["data"]["object"].get("id")
     if application and application != settings.STRIPE_CLIENT_ID:
         return  # another platform's app was removed from that account, not ours
-    connection_revoked(account_id=str(event["account"]), revoked_at=_created(event))
-
-
-def _created(event: dict[str, Any]) -> datetime | None:
-    """When Stripe says the event happened (``created``, Unix seconds), if it says."""
-    created = event.get("created")
-    if isinstance(created, int) and not isinstance(created, bool):
-        try:
-            return datetime.fromtimestamp(created, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    return None
+    connection_revoked(account_id=str(event["account"]), revoked_at=event_time(event))
 
 
 Handler = Callable[[dict[str, Any]], None]
