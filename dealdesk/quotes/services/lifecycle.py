@@ -95,14 +95,6 @@ def _check_transition(quote: Quote, target: QuoteStatus) -> None:
         ) from None
 
 
-def _transition(quote: Quote, target: QuoteStatus) -> Quote:
-    locked = lock(quote)
-    _check_transition(locked, target)
-    locked.transition_to(target)
-    locked.save(update_fields=["status", "updated_at"])
-    return locked
-
-
 def _buyer_is_paying() -> QuoteError:
     return QuoteError(
         _(
@@ -132,7 +124,10 @@ def _take_offline(quote: Quote, target: QuoteStatus, now: datetime) -> Quote:
             _check_transition(locked, target)
             payable = payable_purchases(quote=locked)
             if not payable:
-                return _transition(locked, target)
+                # Locked and checked above, in this transaction.
+                locked.transition_to(target)
+                locked.save(update_fields=["status", "updated_at"])
+                return locked
         for purchase in payable:
             try:
                 purchases.purchase_cancel(purchase=purchase, now=now)
