@@ -109,10 +109,6 @@ def quote_rows(quotes: Iterable[Quote]) -> list[QuoteRow]:
     return rows
 
 
-def quotes_for_deal(*, deal: Deal) -> QuerySet[Quote]:
-    return Quote.objects.for_workspace(deal.workspace).filter(deal=deal)
-
-
 @dataclass(frozen=True)
 class DealQuote:
     """A quote on its deal's page, with every attempt to pay it."""
@@ -122,7 +118,8 @@ class DealQuote:
 
 
 def deal_quotes(*, workspace: Workspace, deal: Deal) -> list[DealQuote]:
-    """The deal's quotes, newest first, with their purchases; three queries however many."""
+    """The deal's quotes, newest first, with their purchases: one query for the quotes and
+    purchase_summaries' own, however many there are."""
     quotes = list(Quote.objects.for_workspace(workspace).filter(deal=deal))
     purchases = purchase_summaries(workspace=workspace, quotes=quotes)
     return [DealQuote(quote=quote, purchases=purchases[quote.pk]) for quote in quotes]
