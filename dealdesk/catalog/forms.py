@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dealdesk.catalog.fields import AmountField, PercentField
 from dealdesk.catalog.models import Billing, IntervalChoice, Product
-from dealdesk.lib.money import CURRENCY_EXPONENTS, SUPPORTED_CURRENCIES
+from dealdesk.lib.money import SUPPORTED_CURRENCIES
 from dealdesk.lib.pricing import Interval, InvalidRecurrence, Recurrence
 
 CURRENCY_CHOICES = [(code, code) for code in SUPPORTED_CURRENCIES]
@@ -91,7 +91,7 @@ class ProductForm(BillingFields, forms.ModelForm[Product]):
         posted = str(self.data.get("currency") or "").upper() if self.is_bound else ""
         # An unknown posted currency ("XXX", "€") is the currency field's error to report;
         # the price is read in the saved currency meanwhile.
-        currency = posted if posted in CURRENCY_EXPONENTS else saved
+        currency = posted if posted in SUPPORTED_CURRENCIES else saved
         bind_currency(self, currency, "unit_amount_minor")
 
     def clean_sku(self) -> str:

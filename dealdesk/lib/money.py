@@ -184,6 +184,13 @@ def _pattern(locale: str, digits: int, with_symbol: bool) -> Any:
     return pattern
 
 
+@lru_cache(maxsize=64)
+def _percent_pattern(locale: str) -> Any:
+    pattern = copy(_locale(locale).percent_formats[None])
+    pattern.frac_prec = (0, 2)  # basis points: at most two decimals of a percent
+    return pattern
+
+
 def format_money(amount_minor: int, currency: str, locale: str) -> str:
     """Display an amount with its symbol: (123456, "EUR", "de") -> "1.234,56 €"."""
     code = normalize_currency(currency)
@@ -323,9 +330,7 @@ def format_percent(basis_points: int, locale: str) -> str:
     # CLDR's pattern per locale (de puts a space before %); any space becomes a
     # no-break space so "19" and "%" never land on different lines.
     _require_int(basis_points, "basis_points")
-    pattern = copy(_locale(locale).percent_formats[None])
-    pattern.frac_prec = (0, 2)
-    text = str(pattern.apply(Decimal(f"{basis_points}E-4"), _locale(locale)))
+    text = str(_percent_pattern(locale).apply(Decimal(f"{basis_points}E-4"), _locale(locale)))
     return "".join("\xa0" if ch in _SPACES else ch for ch in text)
 
 
