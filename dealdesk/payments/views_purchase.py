@@ -199,9 +199,7 @@ def purchase_start_view(request: HttpRequest, token: str) -> JsonResponse:
             return JsonResponse({"errors": errors}, status=400)
         verdict = throttle.record(request, limit=THROTTLE, key=f"quote:{quote.pk}")
         if verdict.refused:
-            response = _error(verdict.message, "throttled", 429)
-            response["Retry-After"] = str(max(1, verdict.seconds_left))
-            return response
+            return throttle.refuse(_error(verdict.message, "throttled", 429), verdict)
         try:
             purchase = purchase_start(
                 quote=quote,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -63,7 +64,10 @@ def peek(request: HttpRequest, *, limit: str, key: str = IP) -> Verdict:
     return Verdict(refused=refused, seconds_left=usage["time_left"])
 
 
-def refuse(response: HttpResponse, verdict: Verdict) -> HttpResponse:
+_Response = TypeVar("_Response", bound=HttpResponse)
+
+
+def refuse(response: _Response, verdict: Verdict) -> _Response:
     """Mark a re-rendered page as a throttling refusal: 429 with Retry-After."""
     response.status_code = 429
     response["Retry-After"] = str(max(1, verdict.seconds_left))
