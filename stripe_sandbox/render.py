@@ -67,6 +67,8 @@ def paginate(items: Iterable[StripeObject], params: dict[str, Any], url: str) ->
 
 
 def expand(state: State, account: str, rendered: StripeObject, paths: list[str]) -> StripeObject:
+    if not paths:
+        return rendered  # present() has conformed it already
     tree: dict[str, Any] = {}
     for path in paths:
         parts = path.split(".")
