@@ -23,10 +23,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Every request for a reset email counts against the client's address."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        verdict = throttle.record(request, limit="password_reset_ip")
+        form = self.get_form()
+        verdict = throttle.record_for_form(request, form, limit="password_reset_ip")
         if verdict.refused:
-            form = self.get_form()
-            form.add_error(None, verdict.message)
             response = self.render_to_response(self.get_context_data(form=form))
             return throttle.refuse(response, verdict)
         return super().post(request, *args, **kwargs)

@@ -4,7 +4,8 @@ Every limit is named in ``settings.RATELIMITS`` with a django-ratelimit rate suc
 ``"10/15m"`` (10 per fixed 15-minute window). Counters live in the shared "ratelimit"
 cache (Redis), so every worker on every host counts together. Views call ``record``
 to count an attempt, or ``peek`` to ask whether one more would be allowed, and answer
-a refusal with the form re-rendered, its message, and ``refuse`` (HTTP 429).
+a refusal with the form re-rendered, its message, and ``refuse`` (HTTP 429); a view that
+throttles a form's submissions does the first half with ``record_for_form``.
 
 Keys are the client's address (``IP``, through django-ratelimit, which honours
 ``RATELIMIT_IP_META_KEY`` behind a proxy) or a value of the caller's, such as a
@@ -17,6 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import TypeVar
 
+from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import ngettext
@@ -62,6 +64,17 @@ def peek(request: HttpRequest, *, limit: str, key: str = IP) -> Verdict:
     usage = _usage(request, limit=limit, key=key, increment=False)
     refused = bool(usage["should_limit"]) or usage["count"] >= usage["limit"]
     return Verdict(refused=refused, seconds_left=usage["time_left"])
+
+
+def record_for_form(
+    request: HttpRequest, form: forms.BaseForm, *, limit: str, key: str = IP
+) -> Verdict:
+    """Count one submission of ``form``; when refused, the form carries the message as a
+    non-field error, ready to be re-rendered and answered with ``refuse``."""
+    verdict = record(request, limit=limit, key=key)
+    if verdict.refused:
+        form.add_error(None, verdict.message)
+    return verdict
 
 
 _Response = TypeVar("_Response", bound=HttpResponse)

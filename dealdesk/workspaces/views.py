@@ -30,9 +30,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = SignupEmailForm(request.POST or None)
     if request.method == "POST":
-        verdict = throttle.record(request, limit="sign_up_ip")
+        verdict = throttle.record_for_form(request, form, limit="sign_up_ip")
         if verdict.refused:
-            form.add_error(None, verdict.message)
             return throttle.refuse(
                 render(request, "workspaces/signup.html", {"form": form}), verdict
             )
@@ -79,9 +78,8 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     form = AcceptInvitationForm(request.POST or None, email=invitation.email)
     context = {"form": form, "invitation": invitation}
     if request.method == "POST":
-        verdict = throttle.record(request, limit="invitation_accept_ip")
+        verdict = throttle.record_for_form(request, form, limit="invitation_accept_ip")
         if verdict.refused:
-            form.add_error(None, verdict.message)
             response = render(request, "workspaces/invite_accept.html", context)
             return throttle.refuse(response, verdict)
         if form.is_valid():
@@ -144,9 +142,8 @@ def members(request: MemberRequest) -> HttpResponse:
         if not request.membership.is_admin:
             messages.error(request, _("Only workspace admins can invite members."))
             return redirect("workspaces:members")
-        verdict = throttle.record(request, limit="invitation_send_ip")
+        verdict = throttle.record_for_form(request, form, limit="invitation_send_ip")
         if verdict.refused:
-            form.add_error(None, verdict.message)
             return throttle.refuse(render(request, "workspaces/members.html", context), verdict)
         if form.is_valid():
             try:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dealdesk.factories import PASSWORD
 from dealdesk.workspaces import throttle
+from dealdesk.workspaces.forms import SignupEmailForm
 from dealdesk.workspaces.models import INVITATION_LIFETIME, Invitation, User
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +172,20 @@ def test_each_test_counts_from_zero(run: str, rf: RequestFactory) -> None:
         assert not throttle.record(request, limit="sign_up_ip").refused
 
     assert throttle.record(request, limit="sign_up_ip").refused
+
+
+def test_a_refused_form_submission_carries_the_message_as_a_non_field_error(
+    rf: RequestFactory,
+) -> None:
+    request = rf.post("/", REMOTE_ADDR="10.0.0.1")
+    for _ in range(10):
+        allowed = SignupEmailForm({"email": "new@example.com"})
+        assert not throttle.record_for_form(request, allowed, limit="sign_up_ip").refused
+        assert allowed.is_valid()
+
+    refused = SignupEmailForm({"email": "new@example.com"})
+    verdict = throttle.record_for_form(request, refused, limit="sign_up_ip")
+
+    assert verdict.refused
+    assert refused.non_field_errors() == [verdict.message]
+    assert not refused.is_valid()
