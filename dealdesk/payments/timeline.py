@@ -71,38 +71,8 @@ def purchase_timeline(
     link: DashboardLink,
 ) -> tuple[TimelineEntry, ...]:
     """First payment, renewals, failures, refunds, disputes and cancellation, oldest first."""
-    currency = purchase.currency
-    entries: list[TimelineEntry] = []
-    intent = purchase.stripe_payment_intent_id
-    if purchase.status == PurchaseStatus.SUCCEEDED:
-        paid = purchase.amount_paid_minor or 0
-        entries.append(
-            TimelineEntry(
-                kind="payment",
-                at=purchase.paid_at,
-                title=_("Paid"),
-                badge="success",
-                currency=currency,
-                amount_minor=paid,
-                object_id=intent,
-                url=link("payment_intent", intent) if intent else "",
-                refund_key=FIRST_PAYMENT if paid > _refunded(refunds, intent) else "",
-            )
-        )
-    elif purchase.status == PurchaseStatus.FAILED:
-        entries.append(
-            TimelineEntry(
-                kind="payment_failed",
-                at=purchase.updated_at,
-                title=_("Payment failed"),
-                badge="danger",
-                currency=currency,
-                amount_minor=purchase.amount_due_today_minor,
-                detail=purchase.failure_message or purchase.failure_code,
-                object_id=intent,
-                url=link("payment_intent", intent) if intent else "",
-            )
-        )
+    first = _first_payment_entry(purchase, refunds, link)
+    entries: list[TimelineEntry] = [first] if first is not None else []
     for renewal in renewals:
         paid = renewal.status == SubscriptionPaymentStatus.PAID
         renewal_intent = renewal.stripe_payment_intent_id
@@ -139,9 +109,32 @@ def purchase_timeline(
             )
         )
     if subscription is not None:
-        entries += _subscription_entries(subscription, currency, link)
+        entries += _subscription_entries(subscription, purchase.currency, link)
     # Oldest first; anything without a time (never expected) at the end, in insertion order.
     return tuple(sorted(entries, key=lambda e: (e.at is None, e.at.timestamp() if e.at else 0.0)))
+
+
+def _first_payment_entry(
+    purchase: Purchase, refunds: tuple[Refund, ...], link: DashboardLink
+) -> TimelineEntry | None:
+    """The purchase's own payment once it was taken or failed; none while under way."""
+    paid = purchase.status == PurchaseStatus.SUCCEEDED
+    if not paid and purchase.status != PurchaseStatus.FAILED:
+        return None
+    intent = purchase.stripe_payment_intent_id
+    amount = (purchase.amount_paid_minor or 0) if paid else purchase.amount_due_today_minor
+    return TimelineEntry(
+        kind="payment" if paid else "payment_failed",
+        at=purchase.paid_at if paid else purchase.updated_at,
+        title=_("Paid") if paid else _("Payment failed"),
+        badge="success" if paid else "danger",
+        currency=purchase.currency,
+        amount_minor=amount,
+        detail="" if paid else purchase.failure_message or purchase.failure_code,
+        object_id=intent,
+        url=link("payment_intent", intent) if intent else "",
+        refund_key=FIRST_PAYMENT if paid and amount > _refunded(refunds, intent) else "",
+    )
 
 
 def _refund_entry(refund: Refund, link: DashboardLink) -> TimelineEntry:
