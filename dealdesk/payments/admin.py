@@ -6,7 +6,6 @@ record, changed only through Stripe's events and the app's own services.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
@@ -14,7 +13,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from dealdesk.payments.event_processing import event_process_again
+from dealdesk.payments.event_retry import event_retry
 from dealdesk.payments.models import (
     Dispute,
     Purchase,
@@ -23,7 +22,6 @@ from dealdesk.payments.models import (
     SubscriptionPayment,
     WebhookEvent,
 )
-from dealdesk.payments.tasks import event_enqueue
 
 
 @admin.register(WebhookEvent)
@@ -62,12 +60,8 @@ class WebhookEventAdmin(admin.ModelAdmin[WebhookEvent]):
 
     @admin.action(description="Process again (failed events)", permissions=["change"])
     def process_again(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
-        queued = 0
-        with transaction.atomic():
-            for event in queryset:
-                if event_process_again(event=event):
-                    transaction.on_commit(partial(event_enqueue, event.pk))
-                    queued += 1
+        with transaction.atomic():  # all queued together, once every one is pending again
+            queued = sum(event_retry(event=event) for event in queryset)
         skipped = queryset.count() - queued
         self.message_user(
             request,

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from dealdesk.payments.event_processing import event_process_again
+from dealdesk.payments.event_retry import event_retry
 from dealdesk.payments.models import WebhookEvent, WebhookStatus
 from dealdesk.payments.selectors import workspace_stripe_events
-from dealdesk.payments.tasks import event_enqueue
 from dealdesk.workspaces.access import MemberRequest, admin_required
 from dealdesk.workspaces.listing import search_and_paginate
 
@@ -41,13 +37,11 @@ def stripe_events(request: MemberRequest) -> HttpResponse:
 @admin_required
 def stripe_event_process_again(request: MemberRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(WebhookEvent, pk=pk, workspace=request.workspace)
-    with transaction.atomic():
-        if event_process_again(event=event):
-            transaction.on_commit(partial(event_enqueue, event.pk))
-            messages.success(
-                request,
-                _("Event %(event)s will be processed again.") % {"event": event.stripe_event_id},
-            )
-        else:
-            messages.info(request, _("This event has not failed: there is nothing to do again."))
+    if event_retry(event=event):
+        messages.success(
+            request,
+            _("Event %(event)s will be processed again.") % {"event": event.stripe_event_id},
+        )
+    else:
+        messages.info(request, _("This event has not failed: there is nothing to do again."))
     return redirect("payments:stripe_events")

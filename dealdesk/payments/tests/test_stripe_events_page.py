@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from dealdesk.factories import UserFactory
 from dealdesk.lib.clock import utcnow
+from dealdesk.payments.event_retry import event_retry
 from dealdesk.payments.models import StripeConnection, WebhookEvent, WebhookStatus
 from dealdesk.workspaces.models import Workspace
 
@@ -132,6 +133,28 @@ def test_process_again_leaves_an_event_that_did_not_fail_alone(
     assert "nothing to do again" in response.content.decode()
 
 
+def test_process_again_sends_only_failed_events_back_and_queues_each_once(
+    acme: Workspace, dead: WebhookEvent, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The one path behind the events page and Django admin's action."""
+    failed = _event(acme, "evt_failed", status=WebhookStatus.FAILED, attempts=2)
+    done = _event(acme, "evt_done", status=WebhookStatus.PROCESSED, attempts=1)
+
+    with django_capture_on_commit_callbacks() as queued:
+        assert event_retry(event=dead)
+        assert event_retry(event=failed)
+        assert not event_retry(event=dead)  # pending again already
+        assert not event_retry(event=done)
+
+    assert len(queued) == 2
+    statuses = WebhookEvent.objects.filter(pk__in=[dead.pk, failed.pk, done.pk])
+    assert dict(statuses.values_list("stripe_event_id", "status")) == {
+        "evt_dead": WebhookStatus.PENDING,
+        "evt_failed": WebhookStatus.PENDING,
+        "evt_done": WebhookStatus.PROCESSED,
+    }
+
+
 def test_process_again_needs_the_csrf_token(alice: Any, dead: WebhookEvent) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)
@@ -201,6 +224,29 @@ def test_operator_processes_failed_events_again_from_django_admin(
     assert response.status_code == 302
     dead.refresh_from_db()
     assert (dead.status, dead.attempts) == (WebhookStatus.IGNORED, 6)
+
+
+def test_operator_is_told_how_many_of_the_selected_events_had_not_failed(
+    operator_client: Client,
+    acme: Workspace,
+    dead: WebhookEvent,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    done = _event(acme, "evt_done", status=WebhookStatus.PROCESSED, attempts=1)
+
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = operator_client.post(
+            ADMIN_EVENTS_URL,
+            {"action": "process_again", "_selected_action": [dead.pk, done.pk]},
+            follow=True,
+        )
+
+    assert len(queued) == 1
+    assert "1 event(s) queued to be processed again; 1 had not failed." in (
+        response.content.decode()
+    )
+    done.refresh_from_db()
+    assert (done.status, done.attempts) == (WebhookStatus.PROCESSED, 1)
 
 
 def test_workspace_admins_are_not_operators(alice_client: Client, dead: WebhookEvent) -> None:
