@@ -56,8 +56,6 @@ class LogoRejected(Exception):
 class Logo:
     data: bytes
     content_type: str
-    width: int
-    height: int
 
 
 @dataclass(frozen=True)
@@ -168,9 +166,4 @@ def _reencode(image: Image.Image, limits: LogoLimits) -> Logo:
         clean.save(out, format="PNG", optimize=True)
     else:
         clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-    return Logo(
-        data=out.getvalue(),
-        content_type=CONTENT_TYPES[source_format],
-        width=clean.width,
-        height=clean.height,
-    )
+    return Logo(data=out.getvalue(), content_type=CONTENT_TYPES[source_format])
