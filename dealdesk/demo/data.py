@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dealdesk.catalog.models import Billing, Product
 from dealdesk.crm.models import Company, Contact, Deal, DealLineItem, Stage
-from dealdesk.demo.stripe_connect import DemoConnection, connect_demo_account
+from dealdesk.demo.stripe_connect import connect_demo_account
 from dealdesk.lib import clock
 from dealdesk.lib.pricing import DiscountKind
 from dealdesk.payments.selectors import payment_readiness, stripe_connection
@@ -172,8 +172,13 @@ def load_demo() -> DemoLogin:
         return _login(workspace, created=False, quote=load_demo_quotes(workspace))
     admin = _create_workspace()
     workspace = admin.membership.workspace
-    connected = connect_demo_account(workspace=workspace, admin=admin)
-    return _login(workspace, created=True, quote=load_demo_quotes(workspace), stripe=connected)
+    stripe_problem = connect_demo_account(workspace=workspace, admin=admin)
+    return _login(
+        workspace,
+        created=True,
+        quote=load_demo_quotes(workspace),
+        stripe_problem=stripe_problem,
+    )
 
 
 def _login(
@@ -181,7 +186,7 @@ def _login(
     *,
     created: bool,
     quote: Quote | None,
-    stripe: DemoConnection | None = None,
+    stripe_problem: str = "",
 ) -> DemoLogin:
     connection = stripe_connection(workspace)
     return DemoLogin(
@@ -200,7 +205,7 @@ def _login(
             if connection
             else ""
         ),
-        stripe_problem=stripe.problem if stripe else "",
+        stripe_problem=stripe_problem,
     )
 
 

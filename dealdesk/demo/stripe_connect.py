@@ -17,12 +17,10 @@ import logging
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
-from dealdesk.payments.models import StripeConnection
 from dealdesk.payments.services import ConnectError, connect_complete, connect_start
 from dealdesk.workspaces.models import User, Workspace
 from stripe_sandbox.seed import DEMO_ACTIVE_ACCOUNT
@@ -30,14 +28,6 @@ from stripe_sandbox.seed import DEMO_ACTIVE_ACCOUNT
 logger = logging.getLogger("dealdesk.demo")
 
 TIMEOUT_SECONDS = 10
-
-
-@dataclass(frozen=True)
-class DemoConnection:
-    """The connection made, or why there is none (for the demo's printout)."""
-
-    connection: StripeConnection | None
-    problem: str = ""
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -75,18 +65,19 @@ def _allow_access(authorize_url: str, account_id: str) -> dict[str, str]:
 
 def connect_demo_account(
     *, workspace: Workspace, admin: User, account_id: str = DEMO_ACTIVE_ACCOUNT
-) -> DemoConnection:
-    """Connect ``workspace`` to the sandbox's ``account_id`` through the real OAuth round trip."""
+) -> str:
+    """Connect ``workspace`` to the sandbox's ``account_id`` through the real OAuth round trip.
+
+    Returns why it is not connected, for the demo's printout; empty once connected.
+    """
     if not _sandbox_answers():
-        return DemoConnection(None, f"no Stripe sandbox answers at {settings.STRIPE_API_BASE}")
+        return f"no Stripe sandbox answers at {settings.STRIPE_API_BASE}"
     session: dict[str, Any] = {}
     try:
         url = connect_start(session=session, workspace=workspace, user=admin)
         params = _allow_access(url, account_id)
-        connection = connect_complete(
-            session=session, workspace=workspace, user=admin, params=params
-        )
+        connect_complete(session=session, workspace=workspace, user=admin, params=params)
     except (ConnectError, OSError) as error:
         logger.warning("The demo workspace was not connected to Stripe: %s", error)
-        return DemoConnection(None, str(getattr(error, "message", error)))
-    return DemoConnection(connection)
+        return str(getattr(error, "message", error))
+    return ""
