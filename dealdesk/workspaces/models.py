@@ -150,14 +150,6 @@ class Invitation(models.Model):
     def hash_token(token: str) -> str:
         return _hash_token(token)
 
-    @property
-    def is_usable(self) -> bool:
-        return (
-            self.accepted_at is None
-            and self.revoked_at is None
-            and self.expires_at > timezone.now()
-        )
-
 
 M = TypeVar("M", bound=models.Model)
 
