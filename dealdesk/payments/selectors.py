@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from dealdesk.lib.pricing import Recurrence
@@ -50,6 +50,20 @@ def stripe_connection(workspace: Workspace) -> StripeConnection | None:
     )
 
 
+def takes_payments(connection: StripeConnection | None) -> bool:
+    """A workspace takes payments through a live connection whose account Stripe lets charge."""
+    return connection is not None and connection.charges_enabled
+
+
+def takes_payments_exists(workspace_ref: OuterRef) -> Exists:
+    """``takes_payments`` in SQL, to annotate rows of the workspace ``workspace_ref`` names."""
+    return Exists(
+        StripeConnection.objects.filter(
+            workspace=workspace_ref, status=ConnectionStatus.CONNECTED, charges_enabled=True
+        )
+    )
+
+
 def payment_readiness(workspace: Workspace) -> PaymentReadiness:
     connection = stripe_connection(workspace)
     if connection is None:
@@ -68,7 +82,7 @@ def payment_readiness(workspace: Workspace) -> PaymentReadiness:
             False,
             _("Connect your Stripe account in Settings → Integrations to take payments."),
         )
-    if not connection.charges_enabled:
+    if not takes_payments(connection):
         return PaymentReadiness(
             connection,
             False,

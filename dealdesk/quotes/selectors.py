@@ -14,7 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from dealdesk.crm.models import Deal
 from dealdesk.lib import clock
 from dealdesk.lib.pricing import Amounts, LinePrice, Recurrence, Totals, price_lines
-from dealdesk.payments.selectors import PurchaseSummary, payment_readiness, purchase_summaries
+from dealdesk.payments.selectors import (
+    PurchaseSummary,
+    payment_readiness,
+    purchase_summaries,
+    takes_payments_exists,
+)
 from dealdesk.quotes import rules, snapshots
 from dealdesk.quotes.models import Quote, QuoteLine, QuoteStatus, QuoteTemplate
 from dealdesk.workspaces.models import Workspace, WorkspaceLogo
@@ -132,9 +137,19 @@ def public_quote(*, token: str) -> Quote | None:
     return (
         # company: the Purchase dialog prefills the billing address from it.
         Quote.objects.select_related("workspace", "workspace__logo", "company")
+        # The logo's bytes only when a page is rendered, not on every view of a cached one.
+        .defer("workspace__logo__data")
+        .annotate(account_takes_payments=takes_payments_exists(OuterRef("workspace")))
         .filter(token=token, status__in=rules.PUBLIC)
         .first()
     )
+
+
+def account_takes_payments(quote: Quote) -> bool | None:
+    """Whether the quote's Stripe account takes payments, as ``public_quote`` read it in the
+    same query; None for a quote read elsewhere (ask ``payment_readiness``)."""
+    known: bool | None = getattr(quote, "account_takes_payments", None)
+    return known
 
 
 @dataclass(frozen=True)
@@ -212,6 +227,11 @@ def _priced_lines(quote: Quote, lines: list[QuoteLine]) -> tuple[list[LinePrice]
     return list(totals.lines), totals, False
 
 
+def _account_ready(quote: Quote) -> bool:
+    known = account_takes_payments(quote)
+    return known if known is not None else payment_readiness(quote.workspace).can_accept_payments
+
+
 def _logo_data_uri(quote: Quote) -> str:
     try:
         return quote.workspace.logo.data_uri  # select_related by public_quote
@@ -253,7 +273,7 @@ def quote_document(
             phone=quote.seller_phone,
         )
     needs_account = check_account and quote.payment_enabled and status == QuoteStatus.PUBLISHED
-    account_ready = needs_account and payment_readiness(quote.workspace).can_accept_payments
+    account_ready = needs_account and _account_ready(quote)
     return QuoteDocument(
         logo_data_uri=_logo_data_uri(quote),
         quote=quote,

@@ -6,12 +6,10 @@ the browser asks for, so amounts and dates read as the seller intended.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,10 +19,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from dealdesk.lib import clock
 from dealdesk.payments import purchase_dialog
 from dealdesk.payments.csp import allow_stripe_js
 from dealdesk.payments.selectors import paid_purchase
-from dealdesk.quotes import pdf, rules, selectors, services
+from dealdesk.quotes import page_cache, pdf, rules, selectors, services
 from dealdesk.quotes.forms import AcceptForm
 from dealdesk.quotes.models import Quote
 from dealdesk.workspaces import throttle
@@ -62,39 +61,17 @@ def _purchase_context(doc: selectors.QuoteDocument, *, preview: bool) -> dict[st
     }
 
 
-# A published edition's document never changes, so the key names everything it prints
-# that can still differ: edition, language, status (accepted, paid), expiry and the logo.
-DOCUMENT_CACHE_SECONDS = 24 * 60 * 60
-
-
-def _document_cache_key(doc: selectors.QuoteDocument) -> str:
-    quote = doc.quote
-    logo = hashlib.blake2b(doc.logo_data_uri.encode(), digest_size=8).hexdigest()
-    parts = (
-        quote.token,
-        quote.version,
-        quote.published_at.timestamp() if quote.published_at else "",
-        quote.language,
-        quote.status,
-        doc.is_expired,
-        quote.expires_at.timestamp(),
-        quote.accepted_at.timestamp() if quote.accepted_at else "",
-        logo,
-    )
-    return "quote-document:" + ":".join(str(part) for part in parts)
-
-
 def _document_html(doc: selectors.QuoteDocument) -> SafeString:
     """The buyer's document of a published quote, rendered once per edition in the shared cache.
 
     Rendering its lines is most of a page view's time (11 ms for a few lines, tens of
     ms for hundreds); call inside the quote's language.
     """
-    key = _document_cache_key(doc)
-    html: SafeString | None = cache.get(key)  # stored as SafeString, so it is not escaped again
+    key = page_cache.document_key(doc.quote, is_expired=doc.is_expired)
+    html: SafeString | None = page_cache.lookup(key)  # a SafeString: not escaped again
     if html is None:
         html = SafeString(render_to_string("quotes/includes/document.html", {"doc": doc}))
-        cache.set(key, html, DOCUMENT_CACHE_SECONDS)
+        page_cache.keep(key, html)
     return html
 
 
@@ -128,7 +105,22 @@ def quote_page(request: HttpRequest, token: str) -> HttpResponse:
         return _not_found(request)
     if not _is_own_workspace(request, quote):
         services.quote_record_view(quote=quote)
-    return render_quote_page(request, selectors.quote_document(quote=quote), preview=False)
+    if len(messages.get_messages(request)):  # counting them leaves them for the page to show
+        return render_quote_page(request, selectors.quote_document(quote=quote), preview=False)
+    # One query so far; a page already rendered for this edition needs nothing more.
+    key = page_cache.page_key(
+        quote,
+        is_expired=quote.is_expired(clock.utcnow()),
+        account_ready=bool(selectors.account_takes_payments(quote)),
+    )
+    page: page_cache.CachedPage | None = page_cache.lookup(key)
+    if page is None:
+        doc = selectors.quote_document(quote=quote)
+        rendered = render_quote_page(
+            request, doc, preview=False, csrf_token=page_cache.csrf_placeholder()
+        )
+        page = page_cache.store(key, rendered)
+    return page_cache.serve(page, request)
 
 
 @require_GET
