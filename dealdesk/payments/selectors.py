@@ -140,15 +140,6 @@ def payable_purchases(*, quote: Quote) -> list[Purchase]:
     )
 
 
-def quote_purchases(*, quote: Quote) -> list[Purchase]:
-    """Every attempt to pay the quote, newest first, for the seller's quote and deal pages."""
-    return list(
-        Purchase.objects.for_workspace(quote.workspace)
-        .filter(quote=quote)
-        .order_by("-created_at", "-pk")
-    )
-
-
 def paid_purchase(*, quote: Quote) -> Purchase | None:
     """The purchase that paid the quote ("Paid on …"), if there is one."""
     return (

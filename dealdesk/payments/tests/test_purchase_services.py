@@ -30,7 +30,7 @@ from dealdesk.payments.purchases import (
     purchase_settle,
     purchase_start,
 )
-from dealdesk.payments.selectors import PURCHASE_HOLD, paid_purchase, quote_purchases
+from dealdesk.payments.selectors import PURCHASE_HOLD, paid_purchase, purchase_summaries
 from dealdesk.payments.tests.purchase_fixtures import (
     CAROL,
     MIXED,
@@ -297,7 +297,8 @@ def test_new_version_cancels_the_earlier_unpaid_attempt_on_stripe(
     assert old.status == "canceled"
     assert northwind.v1.invoices.retrieve(first.stripe_invoice_id).status == "void"
     assert second.quote_version == 2
-    assert [p.pk for p in quote_purchases(quote=quote)] == [second.pk, first.pk]
+    summaries = purchase_summaries(workspace=acme, quotes=[quote])[quote.pk]
+    assert [s.purchase.pk for s in summaries] == [second.pk, first.pk]  # the seller's view
     assert paid_purchase(quote=quote) is None
 
 
