@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from dealdesk.payments import stripe_gateway as gateway
 from dealdesk.payments.charge_plan import ChargePlan
@@ -132,20 +133,28 @@ def create_charge(purchase: Purchase, plan: ChargePlan) -> Purchase:
     return _record_charge(purchase, customer_id, charge)
 
 
-@transaction.atomic
 def _record_charge(
     purchase: Purchase, customer_id: str, charge: stripe_purchases.Charge
 ) -> Purchase:
-    locked = Purchase.objects.select_for_update().select_related("quote").get(pk=purchase.pk)
-    if locked.status == PurchaseStatus.STARTED:  # else a concurrent start recorded the same ids
-        locked.stripe_customer_id = customer_id
-        locked.stripe_payment_intent_id = charge.payment_intent_id
-        locked.stripe_subscription_id = charge.subscription_id
-        locked.stripe_invoice_id = charge.invoice_id
-        locked.client_secret = charge.client_secret
-        locked.transition_to(PurchaseStatus.AWAITING_PAYMENT)
-        locked.save()
-    return locked
+    """Hand the started attempt to the buyer: one conditional update instead of a locked
+    read and a write, applied only while the attempt is still started."""
+    purchase.transition_to(PurchaseStatus.AWAITING_PAYMENT)
+    fields = {
+        "stripe_customer_id": customer_id,
+        "stripe_payment_intent_id": charge.payment_intent_id,
+        "stripe_subscription_id": charge.subscription_id,
+        "stripe_invoice_id": charge.invoice_id,
+        "client_secret": charge.client_secret,
+        "status": purchase.status,
+    }
+    recorded = Purchase.objects.filter(pk=purchase.pk, status=PurchaseStatus.STARTED).update(
+        **fields, updated_at=timezone.now()
+    )
+    if not recorded:  # a concurrent start recorded the same ids, or the seller cancelled it
+        return Purchase.objects.select_related("quote").get(pk=purchase.pk)
+    for name, value in fields.items():
+        setattr(purchase, name, value)
+    return purchase
 
 
 @transaction.atomic

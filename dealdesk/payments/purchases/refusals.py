@@ -15,12 +15,7 @@ from dealdesk.payments.charge_plan import (
     RefusalCode,
     charge_plan,
 )
-from dealdesk.payments.models import (
-    ConnectionStatus,
-    Purchase,
-    PurchaseStatus,
-    StripeConnection,
-)
+from dealdesk.payments.models import ConnectionStatus, StripeConnection
 from dealdesk.payments.purchases.errors import PurchaseRefused
 from dealdesk.payments.selectors import stripe_connection
 from dealdesk.quotes import snapshots
@@ -45,14 +40,14 @@ def quote_charge_plan(quote: Quote) -> ChargePlan:
 
 
 def check_purchasable(
-    quote: Quote, *, quote_version: int, now: datetime
+    quote: Quote, *, quote_version: int, now: datetime, paid: bool
 ) -> tuple[StripeConnection, ChargePlan]:
-    """Every reason a buyer may not pay now (R13, R4, R2), checked on the locked row."""
+    """Every reason a buyer may not pay now (R13, R4, R2), checked on the locked row.
+
+    ``paid``: whether one of the quote's purchases succeeded (the caller has read them).
+    """
     contact = _("Please contact the seller.")
-    if (
-        quote.status == QuoteStatus.PAID
-        or Purchase.objects.filter(quote=quote).filter(status=PurchaseStatus.SUCCEEDED).exists()
-    ):
+    if paid or quote.status == QuoteStatus.PAID:
         raise PurchaseRefused("paid", _("This quote has already been paid."))
     if quote.status == QuoteStatus.ARCHIVED:
         raise PurchaseRefused("archived", _("This quote is no longer available.") + " " + contact)

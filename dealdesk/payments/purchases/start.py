@@ -12,13 +12,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealdesk.lib import clock
 from dealdesk.payments import stripe_gateway as gateway
 from dealdesk.payments.charge_plan import ChargePlan
-from dealdesk.payments.models import PURCHASE_IN_FLIGHT, Purchase, PurchaseStatus
+from dealdesk.payments.models import (
+    PURCHASE_CLAIMING,
+    PURCHASE_IN_FLIGHT,
+    Purchase,
+    PurchaseStatus,
+)
 from dealdesk.payments.purchases._shared import (
     cancel_recorded_charge,
     lock_quote,
@@ -73,17 +79,23 @@ def _claim(
 ) -> tuple[Purchase, ChargePlan]:
     """The attempt to continue (in flight, or failed with a still-open intent) or a new one."""
     locked = lock_quote(quote)
-    connection, plan = check_purchasable(locked, quote_version=quote_version, now=now)
-    current = Purchase.objects.filter(quote=locked).filter(status__in=PURCHASE_IN_FLIGHT).first()
-    if current is None:
-        current = (
-            Purchase.objects.filter(quote=locked)
-            .filter(status=PurchaseStatus.FAILED)
-            .exclude(stripe_payment_intent_id="")
-            .order_by("-created_at", "-pk")
-            .first()
+    # One read for every attempt that matters here: a paid one, the one in flight (the
+    # database allows one of these), and failed ones whose intent another card may pay.
+    attempts = list(
+        Purchase.objects.filter(quote=locked)
+        .filter(
+            Q(status__in=PURCHASE_CLAIMING)
+            | (Q(status=PurchaseStatus.FAILED) & ~Q(stripe_payment_intent_id=""))
         )
+        .order_by("-created_at", "-pk")
+    )
+    paid = any(attempt.status == PurchaseStatus.SUCCEEDED for attempt in attempts)
+    connection, plan = check_purchasable(locked, quote_version=quote_version, now=now, paid=paid)
+    current = next((a for a in attempts if a.status in PURCHASE_IN_FLIGHT), None)
+    if current is None:  # else the latest failed one
+        current = next((a for a in attempts if a.status == PurchaseStatus.FAILED), None)
     if current is not None:
+        current.quote = locked
         return current, plan
     recurrence = plan.recurrence
     purchase = Purchase.objects.create(
@@ -156,6 +168,8 @@ def _sync_billing(purchase: Purchase, billing: Billing, ip: str | None, now: dat
         except gateway.StripeUnavailable as error:
             raise PaymentProviderUnavailable() from error
     fields = billing_fields(purchase.quote, billing, ip, now)
+    if all(getattr(purchase, name) == value for name, value in fields.items()):
+        return purchase  # a new attempt: created with these very details
     Purchase.objects.filter(pk=purchase.pk).update(**fields, updated_at=timezone.now())
     for name, value in fields.items():
         setattr(purchase, name, value)
