@@ -150,7 +150,7 @@ def load_demo_quotes(workspace: Workspace, now: datetime | None = None) -> Quote
         signature_required=True,
     )
     published = quote_services.quote_publish(quote=published, user=admin, now=yesterday)
-    quote_services.quote_record_view(quote=published, now=now - timedelta(hours=5))
+    quote_services.quote_record_view(quote_id=published.pk, now=now - timedelta(hours=5))
 
     then = now - timedelta(days=45)
     expired = quote_for(wanted[1], seller, "Jährlicher Support", then, language="de")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache as memoize
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from django.middleware.csrf import get_token
 from django.utils.crypto import salted_hmac
 from redis import RedisError
 
+from dealdesk.crm.models import Company
+from dealdesk.quotes import rules
 from dealdesk.quotes.models import Quote
 
 logger = logging.getLogger("dealdesk.quotes.page_cache")
@@ -48,42 +51,95 @@ def csrf_placeholder() -> str:
     return "csrf-" + salted_hmac("dealdesk.quotes.page_cache", "csrf").hexdigest()[:32]
 
 
-def edition_parts(quote: Quote, *, is_expired: bool) -> tuple[object, ...]:
-    """What a published quote's document shows that can still change, for cache keys."""
+@dataclass(frozen=True)
+class PageStamp:
+    """What a published quote's page shows that can still change, as plain values: read
+    in one query for each view (``selectors.public_page_stamp``) or taken from a quote."""
+
+    quote_id: int
+    token: str
+    version: int
+    published_at: datetime | None
+    language: str
+    status: str
+    expires_at: datetime
+    accepted_at: datetime | None
+    payment_enabled: bool
+    signature_required: bool
+    workspace_id: int
+    logo: tuple[object, ...]  # id and time of upload; () without a logo
+    company_address: tuple[object, ...]  # the Purchase dialog's prefill; () without a company
+    account_takes_payments: bool
+
+    @classmethod
+    def of(cls, quote: Quote, *, account_takes_payments: bool) -> PageStamp:
+        logo = getattr(quote.workspace, "logo", None)  # absent when none was uploaded
+        company = quote.company
+        return cls(
+            quote_id=quote.pk,
+            token=quote.token or "",
+            version=quote.version,
+            published_at=quote.published_at,
+            language=quote.language,
+            status=quote.status,
+            expires_at=quote.expires_at,
+            accepted_at=quote.accepted_at,
+            payment_enabled=quote.payment_enabled,
+            signature_required=quote.signature_required,
+            workspace_id=quote.workspace_id,
+            logo=(logo.pk, logo.updated_at) if logo is not None else (),
+            company_address=_address(company) if company is not None else (),
+            account_takes_payments=account_takes_payments,
+        )
+
+    def is_expired(self, now: datetime) -> bool:
+        return rules.is_expired(self.expires_at, now)
+
+    def edition(self, *, is_expired: bool) -> tuple[object, ...]:
+        """What the document shows that can still change: the frozen edition (published
+        again, a new version), its status, whether it has expired, the seller's logo."""
+        return (
+            self.quote_id,
+            self.token,
+            self.version,
+            self.published_at,
+            self.language,
+            self.status,
+            is_expired,
+            self.expires_at,
+            self.accepted_at,
+            self.logo,
+            release(),
+        )
+
+
+def _address(company: Company) -> tuple[object, ...]:
     return (
-        quote.pk,
-        quote.token,
-        quote.version,
-        quote.published_at.timestamp() if quote.published_at else "",
-        quote.language,
-        quote.status,
-        is_expired,
-        quote.expires_at.timestamp(),
-        quote.accepted_at.timestamp() if quote.accepted_at else "",
-        _logo_stamp(quote),
-        release(),
+        company.pk,
+        company.address_line1,
+        company.address_line2,
+        company.postal_code,
+        company.city,
+        company.country,
     )
 
 
-def page_key(quote: Quote, *, is_expired: bool, account_ready: bool) -> str:
-    """The key of the whole page: the document's edition plus what only the page shows."""
-    company = quote.company
-    prefill: tuple[object, ...] = ()
-    if company is not None:
-        prefill = (company.pk, company.address_line1, company.address_line2)
-        prefill += (company.postal_code, company.city, company.country)
+def document_key(stamp: PageStamp, *, is_expired: bool) -> str:
+    return "quote-document:" + _digest(stamp.edition(is_expired=is_expired))
+
+
+def page_key(stamp: PageStamp, *, is_expired: bool) -> str:
+    """The whole page: the document's edition plus what only the page shows. Build it
+    from the state the page was rendered from (read in one statement), so a page is
+    never kept under the key of a state it does not show."""
     parts = (
-        *edition_parts(quote, is_expired=is_expired),
-        quote.payment_enabled,
-        quote.signature_required,
-        account_ready,
-        *prefill,
+        *stamp.edition(is_expired=is_expired),
+        stamp.payment_enabled,
+        stamp.signature_required,
+        stamp.account_takes_payments,
+        stamp.company_address,
     )
     return "quote-page:" + _digest(parts)
-
-
-def document_key(quote: Quote, *, is_expired: bool) -> str:
-    return "quote-document:" + _digest(edition_parts(quote, is_expired=is_expired))
 
 
 def lookup(key: str) -> Any:
@@ -142,10 +198,14 @@ def release() -> str:
     return digest.hexdigest()
 
 
-def _logo_stamp(quote: Quote) -> str:
-    logo = getattr(quote.workspace, "logo", None)  # select_related; absent when none uploaded
-    return f"{logo.pk}:{logo.updated_at.timestamp()}" if logo is not None else ""
-
-
 def _digest(parts: tuple[object, ...]) -> str:
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(repr(_plain(parts)).encode(), digest_size=16).hexdigest()
+
+
+def _plain(value: object) -> object:
+    """The same text for the same value from any database driver, host or process."""
+    if isinstance(value, tuple):
+        return tuple(_plain(item) for item in value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return value

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +24,7 @@ from dealdesk.payments.selectors import (
     purchase_summaries,
     takes_payments_exists,
 )
-from dealdesk.quotes import rules, snapshots
+from dealdesk.quotes import page_cache, rules, snapshots
 from dealdesk.quotes.models import Quote, QuoteLine, QuoteStatus, QuoteTemplate
 from dealdesk.workspaces.models import Workspace, WorkspaceLogo
 
@@ -145,11 +149,100 @@ def public_quote(*, token: str) -> Quote | None:
     )
 
 
+# The page stamp's columns, in PageStamp's order: the quote, its logo, its company's
+# address and whether its Stripe account takes payments.
+_STAMP_COLUMNS = (
+    "id",
+    "token",
+    "version",
+    "published_at",
+    "language",
+    "status",
+    "expires_at",
+    "accepted_at",
+    "payment_enabled",
+    "signature_required",
+    "workspace_id",
+    "workspace__logo__id",
+    "workspace__logo__updated_at",
+    "company_id",
+    "company__address_line1",
+    "company__address_line2",
+    "company__postal_code",
+    "company__city",
+    "company__country",
+    "account_takes_payments",
+)
+_TOKEN_SLOT = "\x00token"
+
+
+def public_page_stamp(*, token: str) -> page_cache.PageStamp | None:
+    """Everything a buyer's page key needs, in one statement; None for a link that does
+    not work. The ORM's compiling of this query took most of a cached page view's time,
+    so its SQL is compiled once per process and run with each token."""
+    if not token or len(token) > 64:
+        return None
+    sql, params, slot = _page_stamp_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params[:slot], token, *params[slot + 1 :]))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (quote_id, token, version, published, language, status, expires, accepted) = row[:8]
+    (payment, signature, workspace_id, logo_id, logo_at, company_id) = row[8:14]
+    expires_at = _aware(expires)
+    if expires_at is None:
+        raise ValueError("a quote without an expiry date")  # the column is NOT NULL
+    return page_cache.PageStamp(
+        quote_id=quote_id,
+        token=token,
+        version=version,
+        published_at=_aware(published),
+        language=language,
+        status=status,
+        expires_at=expires_at,
+        accepted_at=_aware(accepted),
+        payment_enabled=bool(payment),
+        signature_required=bool(signature),
+        workspace_id=workspace_id,
+        logo=(logo_id, _aware(logo_at)) if logo_id is not None else (),
+        company_address=(company_id, *row[14:19]) if company_id is not None else (),
+        account_takes_payments=bool(row[19]),
+    )
+
+
+@functools.cache
+def _page_stamp_sql(vendor: str) -> tuple[str, tuple[Any, ...], int]:
+    query = (
+        Quote.objects.filter(token=_TOKEN_SLOT, status__in=sorted(rules.PUBLIC))
+        .annotate(account_takes_payments=takes_payments_exists(OuterRef("workspace")))
+        .values_list(*_STAMP_COLUMNS)
+        .order_by()
+    )
+    sql, params = query.query.sql_with_params()
+    return sql, tuple(params), list(params).index(_TOKEN_SLOT)
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """A datetime column read without the ORM: SQLite gives naive UTC text."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(value)
+    return parsed.replace(tzinfo=UTC) if parsed is not None else None
+
+
 def account_takes_payments(quote: Quote) -> bool | None:
     """Whether the quote's Stripe account takes payments, as ``public_quote`` read it in the
     same query; None for a quote read elsewhere (ask ``payment_readiness``)."""
     known: bool | None = getattr(quote, "account_takes_payments", None)
     return known
+
+
+def page_stamp_of(quote: Quote) -> page_cache.PageStamp:
+    """The page stamp of a quote read by ``public_quote``: the state its page shows."""
+    return page_cache.PageStamp.of(
+        quote, account_takes_payments=bool(account_takes_payments(quote))
+    )
 
 
 @dataclass(frozen=True)

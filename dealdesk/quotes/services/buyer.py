@@ -35,7 +35,7 @@ def quote_accept(*, quote: Quote, name: str, ip: str | None, now: datetime | Non
     return locked
 
 
-def quote_record_view(*, quote: Quote, now: datetime | None = None) -> None:
-    """Count a buyer's visit. It reaches the quote's counters within seconds
-    (``visits``): a page view takes no row lock and waits for no commit."""
-    visits.visit_record(quote_id=quote.pk, now=now)
+def quote_record_view(*, quote_id: int, now: datetime | None = None) -> None:
+    """Count a buyer's visit of a published quote. It reaches the quote's counters within
+    seconds (``visits``): a page view takes no row lock and waits for no commit."""
+    visits.visit_record(quote_id=quote_id, now=now)

@@ -25,7 +25,6 @@ from dealdesk.payments.csp import allow_stripe_js
 from dealdesk.payments.selectors import paid_purchase
 from dealdesk.quotes import page_cache, pdf, rules, selectors, services
 from dealdesk.quotes.forms import AcceptForm
-from dealdesk.quotes.models import Quote
 from dealdesk.workspaces import throttle
 
 
@@ -34,10 +33,10 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "quotes/public_not_found.html", status=404)
 
 
-def _is_own_workspace(request: HttpRequest, quote: Quote) -> bool:
+def _is_own_workspace(request: HttpRequest, workspace_id: int) -> bool:
     # A signed-in seller opening their own link is a preview, not a buyer's visit.
     workspace = getattr(request, "workspace", None)
-    return workspace is not None and workspace.pk == quote.workspace_id
+    return workspace is not None and workspace.pk == workspace_id
 
 
 def _purchase_context(doc: selectors.QuoteDocument, *, preview: bool) -> dict[str, Any]:
@@ -67,7 +66,7 @@ def _document_html(doc: selectors.QuoteDocument) -> SafeString:
     Rendering its lines is most of a page view's time (11 ms for a few lines, tens of
     ms for hundreds); call inside the quote's language.
     """
-    key = page_cache.document_key(doc.quote, is_expired=doc.is_expired)
+    key = page_cache.document_key(selectors.page_stamp_of(doc.quote), is_expired=doc.is_expired)
     html: SafeString | None = page_cache.lookup(key)  # a SafeString: not escaped again
     if html is None:
         html = SafeString(render_to_string("quotes/includes/document.html", {"doc": doc}))
@@ -100,27 +99,30 @@ def render_quote_page(
 @require_GET
 @allow_stripe_js  # the buyer pays here through Stripe.js
 def quote_page(request: HttpRequest, token: str) -> HttpResponse:
-    quote = selectors.public_quote(token=token)
-    if quote is None:
+    # One statement for a page already rendered for this state of the quote: its stamp.
+    stamp = selectors.public_page_stamp(token=token)
+    if stamp is None:
         return _not_found(request)
-    if not _is_own_workspace(request, quote):
-        services.quote_record_view(quote=quote)
-    if len(messages.get_messages(request)):  # counting them leaves them for the page to show
-        return render_quote_page(request, selectors.quote_document(quote=quote), preview=False)
-    # One query so far; a page already rendered for this edition needs nothing more.
-    key = page_cache.page_key(
-        quote,
-        is_expired=quote.is_expired(clock.utcnow()),
-        account_ready=bool(selectors.account_takes_payments(quote)),
+    if not _is_own_workspace(request, stamp.workspace_id):
+        services.quote_record_view(quote_id=stamp.quote_id)
+    now = clock.utcnow()
+    page: page_cache.CachedPage | None = None
+    if not len(messages.get_messages(request)):  # counting leaves them for the page to show
+        page = page_cache.lookup(page_cache.page_key(stamp, is_expired=stamp.is_expired(now)))
+    if page is not None:
+        return page_cache.serve(page, request)
+
+    quote = selectors.public_quote(token=token)
+    if quote is None:  # recalled since the stamp was read
+        return _not_found(request)
+    doc = selectors.quote_document(quote=quote, now=now)
+    if len(messages.get_messages(request)):
+        return render_quote_page(request, doc, preview=False)  # shows and uses them up
+    rendered = render_quote_page(
+        request, doc, preview=False, csrf_token=page_cache.csrf_placeholder()
     )
-    page: page_cache.CachedPage | None = page_cache.lookup(key)
-    if page is None:
-        doc = selectors.quote_document(quote=quote)
-        rendered = render_quote_page(
-            request, doc, preview=False, csrf_token=page_cache.csrf_placeholder()
-        )
-        page = page_cache.store(key, rendered)
-    return page_cache.serve(page, request)
+    key = page_cache.page_key(selectors.page_stamp_of(quote), is_expired=doc.is_expired)
+    return page_cache.serve(page_cache.store(key, rendered), request)
 
 
 @require_GET
