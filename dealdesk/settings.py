@@ -220,12 +220,12 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
     # Shared by every worker on every host (rendered quote documents); never process memory.
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "dealdesk.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "dealdesk-cache",
     },
     "ratelimit": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "dealdesk.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "dealdesk",
     },
