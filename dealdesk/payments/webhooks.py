@@ -12,11 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, Value, When
+from django.db import connection
+from django.utils import timezone
 
 from dealdesk.payments import stripe_gateway as gateway
-from dealdesk.payments.models import ConnectionStatus, StripeConnection, WebhookEvent
+from dealdesk.payments.models import ConnectionStatus, WebhookEvent, WebhookStatus
 from dealdesk.payments.services import connection_record_status, connection_revoked
 from dealdesk.payments.sync import SYNC_HANDLERS
 from dealdesk.payments.sync.lookup import event_time
@@ -25,20 +25,70 @@ logger = logging.getLogger("dealdesk.payments.webhooks")
 
 
 def webhook_store(*, event: dict[str, Any]) -> WebhookEvent | None:
-    """Store a verified event once. Returns None when Stripe re-delivered a known event."""
+    """Store a verified event once. Returns None when Stripe re-delivered a known event.
+
+    One autocommit statement: the owning workspace is looked up inside the INSERT, and a
+    re-delivery hits the unique event id and inserts nothing (no exception, no savepoint).
+    """
     account_id = str(event.get("account") or "")
-    try:
-        with transaction.atomic():
-            return WebhookEvent.objects.create(
-                stripe_event_id=str(event["id"]),
-                type=str(event.get("type", "")),
-                account_id=account_id,
-                workspace_id=_owning_workspace_id(account_id),
-                livemode=bool(event.get("livemode", False)),
-                payload=event,
-            )
-    except IntegrityError:
+    values: dict[str, Any] = {
+        "stripe_event_id": str(event["id"]),
+        "type": str(event.get("type", "")),
+        "account_id": account_id,
+        "livemode": bool(event.get("livemode", False)),
+        "payload": event,
+        "status": WebhookStatus.PENDING,
+        "error": "",
+        "attempts": 0,
+        "received_at": timezone.now(),
+    }
+    # Each value as the ORM would send it (the payload as JSON, the time for this database).
+    params = [_FIELDS[name].get_db_prep_save(values[name], connection) for name in _COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_SQL, [*params, *_owner_params(account_id)])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    stored = WebhookEvent(pk=row[0], workspace_id=row[1], **values)
+    stored._state.adding = False
+    stored._state.db = connection.alias
+    return stored
+
+
+_FIELDS = {field.name: field for field in WebhookEvent._meta.concrete_fields}
+_COLUMNS = (
+    "stripe_event_id",
+    "type",
+    "account_id",
+    "livemode",
+    "payload",
+    "status",
+    "error",
+    "attempts",
+    "received_at",
+)
+
+# The workspace whose connection owns an account: the live one, else the latest. One
+# definition for the INSERT below and for the check at processing time.
+_OWNER_SQL = (
+    'SELECT "workspace_id" FROM "payments_stripeconnection" WHERE "account_id" = %s '
+    'ORDER BY CASE WHEN "status" = %s THEN 0 ELSE 1 END, "connected_at" DESC, "id" DESC '
+    "LIMIT 1"
+)
+
+# PostgreSQL and SQLite (>= 3.35, the demo's) both know ON CONFLICT ... DO NOTHING and
+# RETURNING: a known event id inserts nothing and returns no row.
+_COLUMN_LIST = ", ".join(f'"{name}"' for name in (*_COLUMNS, "workspace_id"))
+_INSERT_SQL = (
+    f'INSERT INTO "payments_webhookevent" ({_COLUMN_LIST}) '  # noqa: S608 (constants only)
+    f"VALUES ({', '.join(['%s'] * len(_COLUMNS))}, ({_OWNER_SQL})) "
+    'ON CONFLICT ("stripe_event_id") DO NOTHING RETURNING "id", "workspace_id"'
+)
+
+
+def _owner_params(account_id: str) -> list[Any]:
+    # No account (a platform event): NULL matches no row.
+    return [account_id or None, ConnectionStatus.CONNECTED.value]
 
 
 def _owning_workspace_id(account_id: str) -> int | None:
@@ -48,18 +98,10 @@ def _owning_workspace_id(account_id: str) -> int | None:
     """
     if not account_id:
         return None
-    live_first = Case(
-        When(status=ConnectionStatus.CONNECTED, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-    workspace_id: int | None = (
-        StripeConnection.objects.filter(account_id=account_id)
-        .order_by(live_first, "-connected_at", "-pk")
-        .values_list("workspace_id", flat=True)
-        .first()
-    )
-    return workspace_id
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({_OWNER_SQL})", _owner_params(account_id))
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else None
 
 
 def _account_updated(event: dict[str, Any]) -> None:
@@ -98,6 +140,12 @@ OWNED_ACCOUNT_TYPES = frozenset(
 def handler_for(event: WebhookEvent) -> Handler | None:
     """The stored event's handler, or None to store it as ignored: a type we do not handle,
     or an event of a connected account that no workspace owns."""
-    if event.type in OWNED_ACCOUNT_TYPES and _owning_workspace_id(event.account_id) is None:
+    handler = HANDLERS.get(event.type)
+    if handler is None or event.type not in OWNED_ACCOUNT_TYPES:
+        return handler
+    # The owner was resolved on arrival. An event without one may have come before its
+    # account's connection was saved (Stripe sends account.updated while the seller is
+    # still on the OAuth page): ask again now.
+    if event.workspace_id is None and _owning_workspace_id(event.account_id) is None:
         return None
-    return HANDLERS.get(event.type)
+    return handler

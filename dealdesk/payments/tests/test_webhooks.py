@@ -2,15 +2,20 @@
 
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from dealdesk.payments.event_processing import event_process
 from dealdesk.payments.models import ConnectionStatus, StripeConnection, WebhookEvent, WebhookStatus
 from dealdesk.payments.tests.signing import deauthorized_body, event_body, post_signed
+from dealdesk.payments.webhooks import HANDLERS, handler_for, webhook_store
 from dealdesk.workspaces.models import AuditEntry, Workspace
+from stripe_sandbox.seed import DEMO_ACTIVE_ACCOUNT
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +212,133 @@ def test_a_payload_signed_with_another_endpoints_secret_is_rejected(client: Clie
 
     assert response.status_code == 400
     assert not WebhookEvent.objects.exists()
+
+
+# --- Storing: one statement, the payload as sent, the owning workspace ---------------------
+
+
+def test_a_new_event_is_stored_in_one_statement_with_its_payload_as_sent(
+    django_assert_num_queries: Any,
+) -> None:
+    event = {
+        "id": "evt_payload",
+        "object": "event",
+        "type": "customer.updated",
+        "account": "acct_x",
+        "livemode": True,
+        "created": 1_767_000_000,
+        "data": {
+            "object": {"name": "Müller & Søn “GmbH” 😀", "amount": 2**53 + 1, "ratio": 0.1},
+            "previous_attributes": {"metadata": {}, "tags": [None, True, "a\\b"]},
+        },
+    }
+
+    with django_assert_num_queries(1):
+        stored = webhook_store(event=json.loads(json.dumps(event)))
+
+    assert stored is not None
+    row = WebhookEvent.objects.get()
+    assert row.pk == stored.pk
+    assert row.payload == event
+    assert (row.stripe_event_id, row.type, row.account_id, row.livemode) == (
+        "evt_payload",
+        "customer.updated",
+        "acct_x",
+        True,
+    )
+    assert (row.status, row.attempts, row.error, row.workspace_id) == ("pending", 0, "", None)
+    assert row.received_at == stored.received_at
+    assert (row.processed_at, row.locked_until, row.next_attempt_at) == (None, None, None)
+
+
+def test_a_redelivery_is_answered_by_the_same_one_statement_and_changes_nothing(
+    django_assert_num_queries: Any,
+) -> None:
+    event = {"id": "evt_twice", "type": "customer.updated", "account": "acct_x"}
+    first = webhook_store(event=event)
+    assert first is not None
+
+    with django_assert_num_queries(1):
+        again = webhook_store(event={**event, "type": "tampered.copy"})
+
+    assert again is None
+    assert list(WebhookEvent.objects.values_list("pk", "type")) == [(first.pk, "customer.updated")]
+
+
+def test_a_stored_event_belongs_to_the_live_connection_else_the_latest_else_nobody(
+    client: Client, acme: Workspace, umbrella: Workspace
+) -> None:
+    long_ago = timezone.now() - timedelta(days=30)
+    # acct_moved: Umbrella's connection is newer but ended; Acme's older one is live.
+    StripeConnection.objects.create(workspace=acme, account_id="acct_moved", connected_at=long_ago)
+    StripeConnection.objects.create(
+        workspace=umbrella,
+        account_id="acct_moved",
+        status=ConnectionStatus.DISCONNECTED,
+        connected_at=long_ago + timedelta(days=1),
+    )
+    # acct_revoked: only ended connections; the latest one owns it.
+    StripeConnection.objects.create(
+        workspace=umbrella,
+        account_id="acct_revoked",
+        status=ConnectionStatus.REVOKED,
+        connected_at=long_ago + timedelta(days=2),
+    )
+    StripeConnection.objects.create(
+        workspace=acme,
+        account_id="acct_revoked",
+        status=ConnectionStatus.DISCONNECTED,
+        connected_at=long_ago,
+    )
+
+    for n, account in enumerate(["acct_moved", "acct_revoked", "acct_nobody", ""]):
+        body = event_body("customer.updated", account, {"id": "cus_1"}, event_id=f"evt_{n}")
+        assert post_signed(client, body).status_code == 200
+
+    owners = dict(WebhookEvent.objects.values_list("account_id", "workspace_id"))
+    assert owners == {
+        "acct_moved": acme.pk,
+        "acct_revoked": umbrella.pk,
+        "acct_nobody": None,
+        "": None,  # a platform event: no account, no workspace
+    }
+
+
+def test_an_owned_event_finds_its_handler_without_looking_the_owner_up_again(
+    connection: StripeConnection, django_assert_num_queries: Any
+) -> None:
+    stored = webhook_store(event=json.loads(deauthorized_body("acct_seller")))
+    assert stored is not None and stored.workspace_id == connection.workspace_id
+
+    with django_assert_num_queries(0):
+        handler = handler_for(stored)
+
+    assert handler is HANDLERS["account.application.deauthorized"]
+
+
+def test_an_event_of_an_account_nobody_connected_is_ignored(
+    client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        post_signed(client, deauthorized_body("acct_nobody"))
+
+    assert WebhookEvent.objects.get().status == WebhookStatus.IGNORED
+
+
+def test_r2_account_updated_that_arrived_before_its_connection_was_saved_is_still_applied(
+    client: Client, acme: Workspace, northwind: Any
+) -> None:
+    """Stripe sends account.updated while the seller is still on its OAuth page: stored
+    without an owner, it is processed for the connection saved meanwhile."""
+    snapshot = {"id": DEMO_ACTIVE_ACCOUNT, "object": "account"}
+    post_signed(client, event_body("account.updated", DEMO_ACTIVE_ACCOUNT, snapshot, "evt_early"))
+    assert WebhookEvent.objects.get().workspace_id is None
+    connection = StripeConnection.objects.create(
+        workspace=acme, account_id=DEMO_ACTIVE_ACCOUNT, charges_enabled=False
+    )
+
+    outcome = event_process(event_pk=WebhookEvent.objects.get().pk)
+
+    assert outcome.status == WebhookStatus.PROCESSED
+    connection.refresh_from_db()
+    assert connection.charges_enabled
