@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -108,11 +109,13 @@ def _quote(token: str) -> Quote:
     return quote
 
 
-def _purchase(quote: Quote, reference: str) -> Purchase:
+def _purchase(token: str, reference: str) -> Purchase:
+    """The purchase ``reference`` of the quote behind the link, with that quote, in one query."""
+    if not token or len(token) > 64:
+        raise Http404
     purchase = (
-        Purchase.objects.for_workspace(quote.workspace)
-        .select_related("quote")
-        .filter(quote=quote, reference=reference)
+        Purchase.objects.select_related("quote__workspace")
+        .filter(quote__token=token, reference=reference, workspace=F("quote__workspace"))
         .first()
     )
     if purchase is None:
@@ -217,8 +220,8 @@ def purchase_start_view(request: HttpRequest, token: str) -> JsonResponse:
 @require_POST
 def purchase_complete_view(request: HttpRequest, token: str, reference: str) -> JsonResponse:
     """After Stripe.js confirmed: settle from Stripe's word and tell the dialog what happened."""
-    quote = _quote(token)
-    purchase = _purchase(quote, reference)
+    purchase = _purchase(token, reference)
+    quote = purchase.quote
     with translation.override(quote.language):
         try:
             purchase = purchase_settle(purchase=purchase)
@@ -237,8 +240,8 @@ def purchase_complete_view(request: HttpRequest, token: str, reference: str) -> 
 @require_GET
 def purchase_receipt_view(request: HttpRequest, token: str, reference: str) -> HttpResponse:
     """The buyer's confirmation and receipt (also Stripe's ``return_url`` after a redirect)."""
-    quote = _quote(token)
-    purchase = _purchase(quote, reference)
+    purchase = _purchase(token, reference)
+    quote = purchase.quote
     if purchase.status in (PurchaseStatus.AWAITING_PAYMENT, PurchaseStatus.FAILED):
         # Unreachable: shown as "not confirmed yet"; reloading asks Stripe again.
         with contextlib.suppress(gateway.StripeUnavailable):

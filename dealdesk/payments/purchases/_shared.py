@@ -22,10 +22,11 @@ def lock_purchase(purchase: Purchase) -> Purchase:
     Call inside a transaction; a Stripe read made under this lock is applied in the order
     the reads were made.
     """
-    Quote.objects.select_for_update(of=("self",)).filter(pk=purchase.quote_id).first()
-    return (
-        Purchase.objects.select_for_update(of=("self",)).select_related("quote").get(pk=purchase.pk)
-    )
+    quote = Quote.objects.select_for_update(of=("self",)).select_related("deal")
+    locked_quote = quote.get(pk=purchase.quote_id)
+    locked = Purchase.objects.select_for_update().get(pk=purchase.pk)
+    locked.quote = locked_quote  # read under its lock: no second copy joined to the purchase
+    return locked
 
 
 def payment_state(purchase: Purchase) -> stripe_purchases.PaymentState:

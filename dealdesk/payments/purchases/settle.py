@@ -20,6 +20,9 @@ logger = logging.getLogger("dealdesk.payments.purchases")
 
 # Nothing Stripe says later changes these.
 SETTLED = (PurchaseStatus.SUCCEEDED, PurchaseStatus.CANCELED)
+# What recording a payment or a decline writes (and nothing else: the row has 35 columns).
+DECLINE_FIELDS = ("status", "failure_code", "failure_message", "card_brand", "card_last4")
+PAID_FIELDS = (*DECLINE_FIELDS, "amount_paid_minor", "paid_at")
 
 
 def purchase_settle(*, purchase: Purchase, now: datetime | None = None) -> Purchase:
@@ -59,9 +62,10 @@ def record_state(
         locked.card_last4 = state.card_last4[:4]
         locked.failure_code = locked.failure_message = ""
         locked.paid_at = now
-        locked.save()
-        quote = quote_mark_paid(quote=locked.quote)
-        deal_mark_won(deal=quote.deal, on=clock.local_date(now, timezone.get_default_timezone()))
+        locked.save(update_fields=[*PAID_FIELDS, "updated_at"])
+        deal = locked.quote.deal  # read with the quote under its lock
+        locked.quote = quote_mark_paid(quote=locked.quote)
+        deal_mark_won(deal=deal, on=clock.local_date(now, timezone.get_default_timezone()))
         # The one place a purchase becomes paid, under its row lock: mailed exactly once.
         notify_owner(purchase=locked, kind="quote_paid", amount_minor=state.amount_received)
     elif state.failed:
@@ -71,8 +75,8 @@ def record_state(
         locked.failure_message = state.failure_message[:500]
         locked.card_brand = state.card_brand[:32]
         locked.card_last4 = state.card_last4[:4]
-        locked.save()
+        locked.save(update_fields=[*DECLINE_FIELDS, "updated_at"])
     elif state.status == "canceled":
         locked.transition_to(PurchaseStatus.CANCELED)
-        locked.save()
+        locked.save(update_fields=["status", "updated_at"])
     return locked

@@ -349,3 +349,35 @@ def test_mallory_cannot_see_or_settle_acmes_purchase(
 
     assert (receipt.status_code, complete.status_code) == (404, 404)
     assert Purchase.objects.get(pk=purchase.pk).status == PurchaseStatus.AWAITING_PAYMENT
+
+
+# --- Cost: a purchase's two requests stay a handful of SQL statements ---------------------
+
+
+def test_a_purchase_takes_few_sql_statements_once_its_products_exist(
+    acme: Workspace,
+    bob: User,
+    connected: StripeConnection,
+    buyer: Client,
+    northwind: stripe.StripeClient,
+    django_assert_max_num_queries: Any,
+) -> None:
+    """Start: the quote, then under its lock the quote again, the attempts, the connection
+    and the lines, the new attempt; the cached products and recording the charge after it.
+    Complete: the purchase with its quote, the two locks, the payment, the quote, the deal
+    and its savepoints, the owner to notify."""
+    _start(buyer, payable_quote(acme, bob, MIXED))  # creates the Stripe products
+    quote = payable_quote(acme, bob, MIXED)
+    csrf = _csrf(buyer, quote)
+
+    with django_assert_max_num_queries(10):
+        started = buyer.post(
+            reverse("payments:purchase_start", args=[quote.token]),
+            {**BILLING, "quote_version": quote.version},
+            HTTP_X_CSRFTOKEN=csrf,
+        )
+    assert pay(northwind, Purchase.objects.get(reference=started.json()["purchase_id"]))
+    with django_assert_max_num_queries(15):
+        completed = _complete(buyer, quote.token, started.json()["purchase_id"])
+
+    assert completed.json()["status"] == "succeeded"
