@@ -2,16 +2,72 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
+from django.core.cache import cache
+from django.db import connection
 from django_tasks import task
 
-from dealdesk.payments.event_processing import event_process
+from dealdesk.lib import kick
+from dealdesk.payments.event_processing import event_process, events_drain
+
+logger = logging.getLogger("dealdesk.payments.events")
+
+# How long a queued drain holds back the next one: a drain lost before it started (its
+# worker killed) delays new events by at most this; the sweeper covers them meanwhile.
+DRAIN_FLAG_TTL = 60
+
+
+@task()
+def process_pending_webhook_events() -> dict[str, int]:
+    """Process the stored events that are waiting, oldest first, until none is left.
+
+    One run per burst of webhooks (see ``events_kick``). The flag is cleared before draining,
+    so an event stored while this runs queues the next run; a run that stops at its limit
+    queues the next one too, behind whatever else is waiting in the queue.
+    """
+    kick.clear(cache, _drain_name())
+    drained = events_drain()
+    for event_pk, retry_at in drained.retries:
+        event_enqueue(event_pk, run_after=retry_at)
+    if drained.more:
+        events_kick()
+    return {str(status): count for status, count in drained.results.items()}
+
+
+def events_kick() -> None:
+    """Queue a drain of the pending events, unless one is queued and has not started.
+
+    Called once the event row is committed. A failure to queue (Redis or the queue
+    unreachable) is logged, not raised: the event is stored, and the sweeper
+    (``manage.py stripe_events_process``) processes it once it has waited a minute.
+    """
+    try:
+        kick.kick(cache, _drain_name(), enqueue=_enqueue_drain, ttl=DRAIN_FLAG_TTL)
+    except Exception:
+        logger.exception("Could not queue processing of Stripe events; the sweeper will")
+
+
+def _enqueue_drain() -> None:
+    process_pending_webhook_events.enqueue()
+
+
+def _drain_name(db: Mapping[str, Any] | None = None) -> str:
+    # The flag stands for "a drain of this database's events is queued": installations (or
+    # test and bench runs) that share one Redis must not hold back each other's drains.
+    db = db if db is not None else connection.settings_dict
+    where = f"{db.get('HOST') or ''}:{db.get('PORT') or ''}/{db.get('NAME') or ''}"
+    return "stripe-events:" + hashlib.sha256(where.encode()).hexdigest()[:12]
 
 
 @task()
 def process_webhook_event(event_pk: int) -> str:
-    """Process a stored Stripe event; a failure queues its retry for when it is due."""
+    """Process one stored Stripe event (retries, "Process again", catch-up); a failure queues
+    its retry for when it is due."""
     outcome = event_process(event_pk=event_pk)
     if outcome.retry_at is not None:
         event_enqueue(event_pk, run_after=outcome.retry_at)

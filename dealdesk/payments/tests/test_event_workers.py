@@ -17,12 +17,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult
 
+from dealdesk.payments import event_processing as engine
 from dealdesk.payments.models import WebhookEvent, WebhookStatus
-from dealdesk.payments.tasks import process_webhook_event
+from dealdesk.payments.tasks import process_pending_webhook_events, process_webhook_event
 from dealdesk.payments.tests.workers.apps import BLOCKING_LOCK_KEY
 from dealdesk.payments.webhooks import webhook_store
 from dealdesk.workspaces.models import AuditEntry, Workspace
@@ -198,10 +200,14 @@ def test_a_worker_killed_mid_handler_leaves_the_event_to_be_processed_after_its_
 
 
 def _handler_waiting_for_lock() -> bool:
+    return _handlers_waiting_for_lock() > 0
+
+
+def _handlers_waiting_for_lock() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
         row = cursor.fetchone()
-    return bool(row and row[0])
+    return int(row[0]) if row else 0
 
 
 def _db_now() -> Any:
@@ -238,3 +244,63 @@ def test_the_sweeper_loop_processes_what_is_due_and_stops_cleanly_on_sigterm(
     assert sweeper.returncode == 0, err
     assert "Stripe events: 1 processed" in out
     assert _runs(lost) == 1
+
+
+def test_two_drains_on_two_db_workers_at_once_run_each_of_200_events_exactly_once(
+    acme: Workspace,
+    queue_in_database: None,
+    start_worker: Callable[[str], subprocess.Popen[bytes]],
+) -> None:
+    """Each drain claims its own batches (SKIP LOCKED); the handlers wait on a lock the test
+    holds until both drains are running one, so the two really run side by side."""
+    events = [_event(acme, "test.blocking", n) for n in range(200)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [BLOCKING_LOCK_KEY])
+    try:
+        process_pending_webhook_events.enqueue()
+        process_pending_webhook_events.enqueue()
+        start_worker("dealdesk-drain-1")
+        start_worker("dealdesk-drain-2")
+        _wait_for(lambda: _handlers_waiting_for_lock() == 2, "both drains to run a handler")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [BLOCKING_LOCK_KEY])
+
+    _wait_for(lambda: not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists(), "drains")
+
+    drains = list(DBTaskResult.objects.values_list("worker_ids", "return_value"))
+    assert sorted(ids[0] for ids, _ in drains) == ["dealdesk-drain-1", "dealdesk-drain-2"]
+    processed = [(done or {})[WebhookStatus.PROCESSED] for _, done in drains]
+    assert all(count > 0 for count in processed) and sum(processed) == 200
+    rows = WebhookEvent.objects.all()
+    assert {(row.status, row.attempts) for row in rows} == {(WebhookStatus.PROCESSED, 1)}
+    assert sorted(AuditEntry.objects.values_list("target", flat=True)) == sorted(
+        e.stripe_event_id for e in events
+    )
+
+
+def test_a_drain_skips_the_events_another_drain_is_claiming_instead_of_waiting(
+    acme: Workspace,
+) -> None:
+    events = [_event(acme, "test.counted", n) for n in range(6)]
+    db = connection.settings_dict
+    other = psycopg.connect(
+        f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}", autocommit=False
+    )
+    try:  # the other drain is between its SELECT ... FOR UPDATE and its UPDATE
+        other.execute(
+            "SELECT id FROM payments_webhookevent ORDER BY received_at, id LIMIT 2 FOR UPDATE"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '5s'")  # a wait fails the test, not hangs it
+        claimed = engine.events_claim_pending(limit=10)
+    finally:
+        other.rollback()
+        other.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+
+    assert [event.pk for event in claimed] == [event.pk for event in events[2:]]
+    assert [event.attempts for event in claimed] == [1, 1, 1, 1]
+    statuses = list(WebhookEvent.objects.order_by("received_at", "pk").values_list("status"))
+    assert statuses == [("pending",)] * 2 + [("processing",)] * 4

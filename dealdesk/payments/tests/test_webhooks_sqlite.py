@@ -1,7 +1,8 @@
 """Webhook intake on the demo's embedded SQLite database (the suite itself runs on PostgreSQL).
 
-Storing is one hand-written INSERT ... ON CONFLICT DO NOTHING RETURNING: it is run here in a
-child process on a SQLite file, configured as ``make demo`` configures it.
+Storing is one hand-written INSERT ... ON CONFLICT DO NOTHING RETURNING, and the drain claims
+batches with SELECT ... FOR UPDATE SKIP LOCKED, which SQLite does not have: both are run here
+in a child process on a SQLite file, configured as ``make demo`` configures it.
 """
 
 import os
@@ -30,6 +31,7 @@ from django.test import Client
 from django.utils import timezone
 
 from dealdesk.factories import WorkspaceFactory
+from dealdesk.payments import event_processing as engine
 from dealdesk.payments.models import ConnectionStatus, StripeConnection, WebhookEvent
 from dealdesk.payments.webhooks import webhook_store
 
@@ -72,10 +74,14 @@ response = Client(HTTP_HOST="127.0.0.1").post(
     "/stripe/webhook/", data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
 )
 print("VIEW", response.status_code, WebhookEvent.objects.filter(stripe_event_id="evt_view").count())
+
+drained = engine.events_drain(batch=2)
+print("DRAINED", {str(k): v for k, v in drained.results.items()}, drained.more)
+print("LEFT", WebhookEvent.objects.exclude(status="ignored").count())
 """
 
 
-def test_webhook_intake_works_on_the_demos_sqlite(tmp_path: Path) -> None:
+def test_webhook_intake_and_the_drain_work_on_the_demos_sqlite(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
@@ -97,3 +103,5 @@ def test_webhook_intake_works_on_the_demos_sqlite(tmp_path: Path) -> None:
     assert "SAME_ROW True PAYLOAD True" in out
     assert "OWNERS True" in out
     assert "VIEW 200 1" in out
+    assert "DRAINED {'ignored': 5} False" in out
+    assert "LEFT 0" in out
