@@ -26,20 +26,29 @@ class SharedCache(Protocol):
 
 def kick(cache: SharedCache, name: str, *, enqueue: Callable[[], None], ttl: int) -> bool:
     """Queue a run unless one is queued and has not started draining; True if queued."""
-    if not cache.add(_flag(name), 1, ttl):  # one atomic SET NX EX in Redis
+    return flag_was_set(cache, name, enqueue=enqueue, was_set=cache.add(flag(name), 1, ttl))
+
+
+def flag_was_set(
+    cache: SharedCache, name: str, *, enqueue: Callable[[], None], was_set: bool
+) -> bool:
+    """The second half of ``kick``, for callers that set ``flag(name)`` themselves (SET NX
+    EX, in a Redis pipeline they send anyway): queue the run if their SET set it."""
+    if not was_set:
         return False
     try:
         enqueue()
     except BaseException:
-        cache.delete(_flag(name))  # the next kick queues the run instead
+        cache.delete(flag(name))  # the next kick queues the run instead
         raise
     return True
 
 
 def clear(cache: SharedCache, name: str) -> None:
     """Called by the run before it drains: work recorded from now on queues another run."""
-    cache.delete(_flag(name))
+    cache.delete(flag(name))
 
 
-def _flag(name: str) -> str:
+def flag(name: str) -> str:
+    """The flag's cache key (before the cache's own prefix)."""
     return f"kick:{name}"

@@ -31,6 +31,7 @@ logger = logging.getLogger("dealdesk.quotes.visits")
 FLUSH_AFTER = timedelta(seconds=5)
 _PENDING = "quote-visits:pending"
 _KICK = "quote-visits"
+_FLAG_TTL = 60  # seconds: a lost flush holds later ones up no longer than this
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -40,12 +41,14 @@ def visit_record(*, quote_id: int, now: datetime | None = None) -> None:
     try:
         client, pending = _redis(_PENDING)
         stamp = _micros(now)
+        # One round trip: the visit, and the flag that says a flush is queued.
         with client.pipeline(transaction=True) as pipe:
             pipe.hincrby(pending, f"{quote_id}:count", 1)
             pipe.hsetnx(pending, f"{quote_id}:first", stamp)
             pipe.hset(pending, f"{quote_id}:last", stamp)
-            pipe.execute()
-        kick.kick(cache, _KICK, enqueue=_enqueue_flush, ttl=60)
+            pipe.set(cache.make_and_validate_key(kick.flag(_KICK)), 1, nx=True, ex=_FLAG_TTL)
+            *_, flag_set = pipe.execute()
+        kick.flag_was_set(cache, _KICK, enqueue=_enqueue_flush, was_set=bool(flag_set))
     except RedisError:
         logger.warning("visit counter unavailable; writing the visit to the quote", exc_info=True)
         _add_visits(quote_id, count=1, first=now, last=now)
