@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from dealdesk.catalog.labels import billing_label
+from dealdesk.catalog.labels import recurring_amount
 from dealdesk.lib.money import format_money
 from dealdesk.payments import purchase_dialog
 from dealdesk.payments import stripe_gateway as gateway
@@ -138,14 +138,14 @@ def _error(message: str, code: str, status: int) -> JsonResponse:
 
 
 def _recurring(purchase: Purchase) -> str:
-    """What the buyer pays each period, "€49.00 monthly"; empty without recurring items."""
+    """What the buyer pays each period, "€49.00 / month"; empty without recurring items."""
     recurrence = purchase.recurrence
     if not purchase.amount_recurring_minor or recurrence is None:
         return ""
     amount = format_money(
         purchase.amount_recurring_minor, purchase.currency, translation.get_language()
     )
-    return f"{amount} {billing_label(recurrence).lower()}"
+    return recurring_amount(amount, recurrence)
 
 
 def _summary(purchase: Purchase) -> str:

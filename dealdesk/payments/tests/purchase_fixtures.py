@@ -42,9 +42,10 @@ def payable_quote(
     *,
     currency: str = "EUR",
     signature: bool = False,
+    language: str = "en",
 ) -> Quote:
     deal = deal_with_lines(workspace, lines, currency=currency, owner=user)
-    quote = draft_quote(deal, user)
+    quote = draft_quote(deal, user, language=language)
     services.quote_update_payment(
         quote=quote,
         payment_enabled=True,

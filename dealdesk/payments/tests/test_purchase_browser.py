@@ -126,7 +126,7 @@ def test_r12_mixed_quote_paid_with_3d_secure_becomes_one_subscription_billed_tod
 
     dialog = _billing_step(page)
     _to_payment(dialog)
-    assert dialog.get_by_text("Pay €3,242.75 today, then €1,457.75 monthly.").is_visible()
+    assert dialog.get_by_text("Pay €3,242.75 today, then €1,457.75 / month.").is_visible()
     _pay_with(dialog, THREE_D_SECURE)
     # The sandbox's 3-D Secure challenge sits above the Purchase dialog and takes the click.
     page.get_by_role("dialog", name="3D Secure 2 Test Page").get_by_role(

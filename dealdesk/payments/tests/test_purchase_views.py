@@ -14,6 +14,7 @@ from dealdesk.payments.tests.purchase_fixtures import (
     MIXED,
     MIXED_DUE_TODAY,
     ONE_TIME,
+    Line,
     pay,
     payable_quote,
     sandbox_counts,
@@ -84,7 +85,7 @@ def test_r9_start_returns_what_the_payment_element_needs(
     assert body["amount_due_today"] == MIXED_DUE_TODAY
     assert body["amount_recurring"] == 145_775
     assert (body["recurring_interval"], body["recurring_interval_count"]) == ("month", 1)
-    assert body["summary"] == "Pay €3,242.75 today, then €1,457.75 monthly."  # one sentence
+    assert body["summary"] == "Pay €3,242.75 today, then €1,457.75 / month."  # one sentence
     assert body["complete_url"] == reverse(
         "payments:purchase_complete", args=[quote.token, purchase.reference]
     )
@@ -258,8 +259,31 @@ def test_r12_receipt_of_a_subscription_says_what_is_billed_next_and_where(
     receipt = buyer.get(_complete(buyer, quote.token, body["purchase_id"]).json()["redirect"])
 
     page = receipt.content.decode()
-    assert "€1,457.75 monthly, until cancelled" in page
+    assert "€1,457.75 / month, until cancelled" in page
     assert "Hauptstraße 12<br>10115 Berlin, DE" in page
+
+
+QUARTERLY_DE: list[Line] = [
+    ("Einrichtung", 1, 100_000, "", None, 1900),  # 1.190,00 €
+    ("Wartung", 1, 30_000, "month", 3, 1900),  # 357,00 € alle 3 Monate
+]
+
+
+def test_german_quote_says_what_is_billed_next_with_its_nouns_capitalized(
+    acme: Workspace,
+    bob: User,
+    connected: StripeConnection,
+    buyer: Client,
+    northwind: stripe.StripeClient,
+) -> None:
+    quote = payable_quote(acme, bob, QUARTERLY_DE, language="de")
+    body = _start(buyer, quote).json()
+    assert pay(northwind, Purchase.objects.get(reference=body["purchase_id"]))
+
+    receipt = buyer.get(_complete(buyer, quote.token, body["purchase_id"]).json()["redirect"])
+
+    assert body["summary"] == "Heute 1.547,00\xa0€ zahlen, danach 357,00\xa0€ alle 3 Monate."
+    assert "357,00\xa0€ alle 3 Monate, bis zur Kündigung" in receipt.content.decode()
 
 
 def test_declined_card_completes_with_the_reason_in_plain_words(
