@@ -39,6 +39,7 @@ class PaymentReadiness:
     connection: StripeConnection | None
     can_accept_payments: bool
     reason: str
+    revoked: bool = False  # the latest connection ended because access was revoked in Stripe
 
 
 def stripe_connection(workspace: Workspace) -> StripeConnection | None:
@@ -76,6 +77,7 @@ def payment_readiness(workspace: Workspace) -> PaymentReadiness:
                     "Access to your Stripe account was revoked in Stripe, so buyers cannot pay. "
                     "Connect it again in Settings → Integrations."
                 ),
+                revoked=True,
             )
         return PaymentReadiness(
             None,

@@ -15,9 +15,9 @@ from dealdesk.payments.charge_plan import (
     RefusalCode,
     charge_plan,
 )
-from dealdesk.payments.models import ConnectionStatus, StripeConnection
+from dealdesk.payments.models import StripeConnection
 from dealdesk.payments.purchases.errors import PurchaseRefused
-from dealdesk.payments.selectors import stripe_connection
+from dealdesk.payments.selectors import payment_readiness
 from dealdesk.quotes import snapshots
 from dealdesk.quotes.models import Quote, QuoteStatus
 
@@ -70,15 +70,11 @@ def check_purchasable(
             "changed",
             _("This quote has changed since you opened it. Reload the page to see it as it is."),
         )
-    connection = stripe_connection(quote.workspace)
-    if connection is None or not connection.can_accept_payments:
-        revoked = connection is None and (
-            StripeConnection.objects.for_workspace(quote.workspace)
-            .filter(status=ConnectionStatus.REVOKED)
-            .exists()
-        )
+    readiness = payment_readiness(quote.workspace)
+    connection = readiness.connection
+    if connection is None or not readiness.can_accept_payments:
         raise PurchaseRefused(
-            "revoked" if revoked else "account_not_ready",
+            "revoked" if readiness.revoked else "account_not_ready",
             _("The seller cannot take online payments at the moment.") + " " + contact,
         )
     try:

@@ -30,7 +30,12 @@ from dealdesk.payments.purchases import (
     purchase_settle,
     purchase_start,
 )
-from dealdesk.payments.selectors import PURCHASE_HOLD, paid_purchase, purchase_summaries
+from dealdesk.payments.selectors import (
+    PURCHASE_HOLD,
+    paid_purchase,
+    payment_readiness,
+    purchase_summaries,
+)
 from dealdesk.payments.tests.purchase_fixtures import (
     CAROL,
     MIXED,
@@ -505,6 +510,27 @@ def test_r4_revoked_connection_is_refused(
 
     assert refusal.code == "revoked"
     assert "seller" in refusal.message
+
+
+def test_r4_refusal_says_revoked_exactly_when_the_seller_is_told_so(
+    acme: Workspace, bob: User, connected: StripeConnection, northwind: stripe.StripeClient
+) -> None:
+    """Revoked long ago, connected again since, then disconnected by an admin: not revoked."""
+    quote = payable_quote(acme, bob, ONE_TIME)
+    now = clock.utcnow()
+    StripeConnection.objects.filter(pk=connected.pk).update(
+        status=ConnectionStatus.REVOKED, ended_at=now - timedelta(days=30)
+    )
+    StripeConnection.objects.create(
+        workspace=acme,
+        account_id=connected.account_id,
+        status=ConnectionStatus.DISCONNECTED,
+        charges_enabled=True,
+        ended_at=now,
+    )
+
+    assert _refused(quote, northwind).code == "account_not_ready"
+    assert not payment_readiness(acme).revoked
 
 
 def test_r2_connection_not_activated_is_refused(
