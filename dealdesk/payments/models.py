@@ -150,7 +150,8 @@ class PurchaseKind(models.TextChoices):
     SUBSCRIPTION = "subscription", _("Subscription")
 
 
-# A quote has at most one purchase in these states (the constraint below).
+# An attempt being paid; with a paid one, the attempts that hold their quote: the
+# database allows one of these per quote (the constraint below).
 PURCHASE_IN_FLIGHT = (PurchaseStatus.STARTED, PurchaseStatus.AWAITING_PAYMENT)
 PURCHASE_CLAIMING = (*PURCHASE_IN_FLIGHT, PurchaseStatus.SUCCEEDED)
 
@@ -257,10 +258,6 @@ class Purchase(WorkspaceScoped):
         if not self.recurring_interval:
             return None
         return Recurrence(Interval(self.recurring_interval), self.recurring_interval_count or 1)
-
-    @property
-    def has_stripe_intent(self) -> bool:
-        return bool(self.stripe_payment_intent_id)
 
     def transition_to(self, target: str) -> None:
         """The one way a purchase's status changes; raises IllegalPurchaseTransition."""

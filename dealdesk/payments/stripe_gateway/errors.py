@@ -98,10 +98,6 @@ def _log(action: str, error: stripe.StripeError) -> None:
     )
 
 
-class CardDeclined(StripeRefused):
-    """The buyer's card or bank said no. ``message`` is in plain words, safe for the buyer."""
-
-
 def decline_message(*, code: str, decline_code: str = "") -> str:
     """Stripe's decline and error codes in words a buyer can act on (never the seller's)."""
     reasons = {
