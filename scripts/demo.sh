@@ -32,6 +32,22 @@ fi
 
 $PY manage.py migrate --no-input -v 0
 
+# Throttling counters, cached quote pages and buyers' visits live in Redis (load_demo
+# records visits too, so Redis starts first). Without REDIS_URL the demo runs its own private,
+# memory-only Redis on a unix socket (no TCP port), stopped with the demo.
+if [ -z "${REDIS_URL:-}" ]; then
+  redis_dir="$PWD/var"
+  [ ${#redis_dir} -le 90 ] || redis_dir=$(mktemp -d)  # unix socket paths are short
+  redis_socket="$redis_dir/redis.sock"
+  rm -f "$redis_socket"
+  redis-server --port 0 --unixsocket "$redis_socket" --unixsocketperm 700 \
+    --save "" --appendonly no --dir "$redis_dir" >var/redis.log 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 50); do [ -S "$redis_socket" ] && break; sleep 0.1; done
+  [ -S "$redis_socket" ] || { echo "Redis did not start; see var/redis.log" >&2; exit 1; }
+  export REDIS_URL="unix://$redis_socket?db=0"
+fi
+
 # The local Stripe sandbox stands in for Stripe: Connect OAuth, payments, webhooks.
 # Its state survives restarts in var/stripe-sandbox.json; events go to the app's webhook
 # (retried until the app is up). It starts before load_demo, which connects the demo
@@ -49,21 +65,6 @@ if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
 fi
 
 $PY manage.py load_demo
-
-# Throttling counts attempts in Redis. Without REDIS_URL the demo runs its own private,
-# memory-only Redis on a unix socket (no TCP port), stopped with the demo.
-if [ -z "${REDIS_URL:-}" ]; then
-  redis_dir="$PWD/var"
-  [ ${#redis_dir} -le 90 ] || redis_dir=$(mktemp -d)  # unix socket paths are short
-  redis_socket="$redis_dir/redis.sock"
-  rm -f "$redis_socket"
-  redis-server --port 0 --unixsocket "$redis_socket" --unixsocketperm 700 \
-    --save "" --appendonly no --dir "$redis_dir" >var/redis.log 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 50); do [ -S "$redis_socket" ] && break; sleep 0.1; done
-  [ -S "$redis_socket" ] || { echo "Redis did not start; see var/redis.log" >&2; exit 1; }
-  export REDIS_URL="unix://$redis_socket?db=0"
-fi
 
 $PY manage.py db_worker --interval 1 >var/worker.log 2>&1 &
 pids+=($!)
