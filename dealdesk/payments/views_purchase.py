@@ -200,7 +200,7 @@ def purchase_start_view(request: HttpRequest, token: str) -> JsonResponse:
         if not form.is_valid():
             errors = {field: str(messages[0]) for field, messages in form.errors.items()}
             return JsonResponse({"errors": errors}, status=400)
-        verdict = throttle.record(request, limit=THROTTLE, key=f"quote:{quote.pk}")
+        verdict = throttle.record(request, limit=THROTTLE, key=f"quote:{quote.token}")
         if verdict.refused:
             return throttle.refuse(_error(verdict.message, "throttled", 429), verdict)
         try:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 import stripe
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from dealdesk.payments.models import Purchase, PurchaseStatus, StripeConnection
@@ -22,6 +22,7 @@ from dealdesk.payments.tests.purchase_fixtures import (
 from dealdesk.quotes import services as quote_services
 from dealdesk.quotes.models import Quote, QuoteStatus
 from dealdesk.quotes.tests.factories import deal_with_lines, published_quote
+from dealdesk.workspaces import throttle
 from dealdesk.workspaces.models import User, Workspace
 
 pytestmark = pytest.mark.django_db
@@ -201,6 +202,19 @@ def test_purchase_starts_are_throttled_per_quote_link(
     assert statuses == [200, 200, 429]
     assert other_browser.status_code == 429  # counted per link, not per browser
     assert int(other_browser["Retry-After"]) >= 1
+
+
+def test_purchase_throttle_counts_by_link_not_by_row_id(
+    acme: Workspace, bob: User, connected: StripeConnection, buyer: Client, settings: Any
+) -> None:
+    """Installations (or a bench's fresh database) sharing one Redis reuse row ids, not links."""
+    settings.RATELIMITS = {**settings.RATELIMITS, "purchase_start_quote": "2/h"}
+    quote = payable_quote(acme, bob, ONE_TIME)
+    elsewhere = RequestFactory().post("/")
+    for _ in range(3):  # another database's quote with the same id, used up
+        throttle.record(elsewhere, limit="purchase_start_quote", key=f"quote:{quote.pk}")
+
+    assert _start(buyer, quote).status_code == 200
 
 
 def test_stripe_unreachable_is_a_503_saying_nothing_was_charged(
