@@ -224,11 +224,12 @@ def _page_stamp_sql(vendor: str) -> tuple[str, tuple[Any, ...], int]:
 
 
 def _aware(value: datetime | str | None) -> datetime | None:
-    """A datetime column read without the ORM: SQLite gives naive UTC text."""
-    if value is None or isinstance(value, datetime):
-        return value
-    parsed = parse_datetime(value)
-    return parsed.replace(tzinfo=UTC) if parsed is not None else None
+    """A datetime column read without the ORM's converters: PostgreSQL gives it aware,
+    SQLite naive (or as text) in UTC."""
+    parsed = parse_datetime(value) if isinstance(value, str) else value
+    if parsed is None or parsed.tzinfo is not None:
+        return parsed
+    return parsed.replace(tzinfo=UTC)
 
 
 def account_takes_payments(quote: Quote) -> bool | None:

@@ -1,4 +1,5 @@
-"""The embedded SQLite database of the demo survives concurrent writes (no "database is locked").
+"""The embedded SQLite database of the demo survives concurrent writes (no "database is locked"),
+and serves the buyer's page (read partly without the ORM's converters).
 
 The suite runs on PostgreSQL, so this test runs the app in a child process on a
 SQLite file, exactly as ``make demo`` configures it, and fires eight accepts of
@@ -38,6 +39,9 @@ draft.signature_required = True
 draft.save(update_fields=["signature_required"])
 quote = services.quote_publish(quote=draft, user=bob)
 url = reverse("quotes:public_accept", kwargs={"token": quote.token})
+page = reverse("quotes:public", kwargs={"token": quote.token})
+buyer = Client(HTTP_HOST="127.0.0.1")
+print("PAGES", [buyer.get(page).status_code for _ in range(2)])  # rendered, then cached
 connection.close()
 
 start = threading.Barrier(8)
@@ -78,5 +82,6 @@ def test_eight_simultaneous_accepts_on_sqlite_never_fail(tmp_path: Path) -> None
     )
 
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "PAGES [200, 200]" in result.stdout, result.stdout
     assert "STATUSES [302, 302, 302, 302, 302, 302, 302, 302]" in result.stdout, result.stdout
     assert "ACCEPTED_BY Carol" in result.stdout
