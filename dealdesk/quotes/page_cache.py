@@ -180,8 +180,8 @@ def serve(page: CachedPage, request: HttpRequest) -> HttpResponse:
 
 @memoize
 def release() -> str:
-    """Changes whenever a deployment changes what pages look like: templates, translations
-    and the static files' manifest. Computed once per process."""
+    """Changes whenever a deployment changes what pages look like: templates, translations,
+    the static files' manifest and the addresses pages link to. Once per process."""
     root = Path(settings.BASE_DIR)
     files = sorted(
         [
@@ -191,6 +191,7 @@ def release() -> str:
         ]
     )
     digest = hashlib.blake2b(digest_size=8)
+    digest.update(f"{settings.STATIC_URL} {settings.STRIPE_JS_URL}".encode())  # in the page
     for path in files:
         if path.is_file():
             digest.update(path.name.encode())
