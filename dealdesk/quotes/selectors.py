@@ -47,10 +47,13 @@ def _number_searched(query: str) -> int | None:
     return int(digits) if digits.isdigit() and len(digits) <= 9 else None
 
 
-def _search(query: str) -> Q:
-    """Number, title, deal, buyer company (as published, or as it is now) and buyer contact."""
+def _search(query: str, workspace: Workspace) -> Q:
+    """Number, title, deal, buyer company (as published, or as it is now) and buyer contact.
+
+    The contacts are those of the workspace: without it PostgreSQL matched the text
+    against every workspace's contacts before joining them to the quotes."""
     contacts = (
-        Quote.contacts.through.objects.filter(quote_id=OuterRef("pk"))
+        Quote.contacts.through.objects.filter(quote_id=OuterRef("pk"), contact__workspace=workspace)
         .annotate(full_name=Concat("contact__first_name", Value(" "), "contact__last_name"))
         .filter(Q(full_name__icontains=query) | Q(contact__email__icontains=query))
     )
@@ -89,7 +92,7 @@ def quote_list(
         quotes = quotes.filter(status=status)
     query = query.strip()
     if query:
-        quotes = quotes.filter(_search(query))
+        quotes = quotes.filter(_search(query, workspace))
     return quotes
 
 
