@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
+from urllib.parse import quote_plus
 
 import stripe
 
@@ -70,6 +71,29 @@ class PaymentState:
 
 def _options(key: str) -> Any:
     return {"idempotency_key": key}
+
+
+def _json(
+    client: stripe.StripeClient, method: str, path: str, params: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """Stripe's answer as the JSON it is, for the purchase path's two large answers.
+
+    The library would build a StripeObject for every nested object of them (about 70 for
+    a subscription with its first invoice, a few ms of CPU per purchase) of which a few
+    fields are read. Transport, retries, idempotency keys and errors are the library's
+    as for every other call.
+    """
+    response = client.raw_request(method, path, **params)
+    return cast(Mapping[str, Any], response.data)
+
+
+def _field(value: Any, *path: str) -> Any:
+    """``value[path[0]][path[1]]…``, None where Stripe sent null or left a field out."""
+    for name in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(name)
+    return value
 
 
 def _customer_params(billing: BillingDetails, metadata: Mapping[str, str]) -> dict[str, Any]:
@@ -154,43 +178,42 @@ def create_charge(
             amount=int(intent.amount),
         )
     with translated_errors("subscription create"):
-        subscription = client.v1.subscriptions.create(
-            cast(
-                Any,
-                {
-                    "customer": customer_id,
-                    "items": plan.subscription_items(product_ids, tax_rate_ids),
-                    "add_invoice_items": plan.add_invoice_items(product_ids, tax_rate_ids),
-                    # Billed from today, indefinitely (R11, R12): no cancel_at, no trial.
-                    "payment_behavior": "default_incomplete",
-                    "payment_settings": {"save_default_payment_method": "on_subscription"},
-                    "description": description[:500],
-                    "metadata": dict(metadata),
-                    "expand": ["latest_invoice.confirmation_secret", "latest_invoice.payments"],
-                },
-            ),
-            _options(f"purchase:{reference}:subscription"),
+        subscription = _json(
+            client,
+            "post",
+            "/v1/subscriptions",
+            {
+                "customer": customer_id,
+                "items": plan.subscription_items(product_ids, tax_rate_ids),
+                "add_invoice_items": plan.add_invoice_items(product_ids, tax_rate_ids),
+                # Billed from today, indefinitely (R11, R12): no cancel_at, no trial.
+                "payment_behavior": "default_incomplete",
+                "payment_settings": {"save_default_payment_method": "on_subscription"},
+                "description": description[:500],
+                "metadata": dict(metadata),
+                "expand": ["latest_invoice.confirmation_secret", "latest_invoice.payments"],
+                **_options(f"purchase:{reference}:subscription"),
+            },
         )
-    invoice = subscription.latest_invoice
-    if not isinstance(invoice, stripe.Invoice) or invoice.confirmation_secret is None:
+    invoice = _field(subscription, "latest_invoice")
+    client_secret = _field(invoice, "confirmation_secret", "client_secret")
+    if not client_secret:
         raise ValueError("Stripe returned a subscription without a payable first invoice.")
-    client_secret = str(invoice.confirmation_secret.client_secret)
     return Charge(
-        payment_intent_id=_invoice_payment_intent(invoice, client_secret),
-        client_secret=client_secret,
-        subscription_id=str(subscription.id),
-        invoice_id=str(invoice.id),
-        amount=int(invoice.amount_due),
+        payment_intent_id=_invoice_payment_intent(invoice, str(client_secret)),
+        client_secret=str(client_secret),
+        subscription_id=str(subscription["id"]),
+        invoice_id=str(invoice["id"]),
+        amount=int(invoice["amount_due"]),
     )
 
 
-def _invoice_payment_intent(invoice: stripe.Invoice, client_secret: str) -> str:
+def _invoice_payment_intent(invoice: Mapping[str, Any], client_secret: str) -> str:
     """The first invoice's PaymentIntent (since basil: its ``payments``, not ``payment_intent``)."""
-    payments = invoice.payments.data if invoice.payments is not None else []
-    for payment in payments:
-        intent = payment.payment.payment_intent
+    for payment in _field(invoice, "payments", "data") or []:
+        intent = _field(payment, "payment", "payment_intent")
         if intent:
-            return intent if isinstance(intent, str) else str(intent.id)
+            return str(intent) if isinstance(intent, str) else str(intent["id"])
     # A PaymentIntent's client secret is "<intent id>_secret_<…>".
     return client_secret.split("_secret_")[0]
 
@@ -210,27 +233,26 @@ def update_customer(
 def payment_state(*, account_id: str, payment_intent_id: str) -> PaymentState:
     """Read the PaymentIntent (and its latest charge's card) from Stripe, never the browser."""
     with translated_errors("payment intent retrieve"):
-        intent = stripe_client(account_id=account_id).v1.payment_intents.retrieve(
-            payment_intent_id, {"expand": ["latest_charge"]}
+        intent = _json(
+            stripe_client(account_id=account_id),
+            "get",
+            f"/v1/payment_intents/{quote_plus(payment_intent_id)}",
+            {"expand": ["latest_charge"]},
         )
-    brand = last4 = ""
-    charge = intent.latest_charge
-    if isinstance(charge, stripe.Charge) and charge.payment_method_details is not None:
-        card = charge.payment_method_details.card
-        if card is not None:
-            brand, last4 = str(card.brand or ""), str(card.last4 or "")
-    error = intent.last_payment_error
+    card = _field(intent, "latest_charge", "payment_method_details", "card")
+    brand, last4 = str(_field(card, "brand") or ""), str(_field(card, "last4") or "")
+    error = _field(intent, "last_payment_error")
     code = message = ""
-    if error is not None and intent.status in PAYABLE:
-        code = str(error.decline_code or error.code or "card_declined")
-        message = decline_message(
-            code=str(error.code or ""), decline_code=str(error.decline_code or "")
-        )
+    if error is not None and intent["status"] in PAYABLE:
+        error_code = str(_field(error, "code") or "")
+        decline_code = str(_field(error, "decline_code") or "")
+        code = decline_code or error_code or "card_declined"
+        message = decline_message(code=error_code, decline_code=decline_code)
     return PaymentState(
-        status=str(intent.status),
-        amount=int(intent.amount),
-        amount_received=int(intent.amount_received or 0),
-        currency=str(intent.currency).upper(),
+        status=str(intent["status"]),
+        amount=int(intent["amount"]),
+        amount_received=int(intent.get("amount_received") or 0),
+        currency=str(intent["currency"]).upper(),
         card_brand=brand,
         card_last4=last4,
         failure_code=code,
