@@ -7,9 +7,7 @@ retried after a backoff until the retries run out (``dead``). An event left ``pr
 a worker that died is claimed again once its lease has run out. The sweeper
 (``manage.py stripe_events_process``) picks up whatever is due, so a lost task loses nothing.
 
-New events are not processed one task each: ``events_drain`` claims pending events in batches,
-oldest first, skipping rows another drain is claiming, so several drains on several workers
-share the work and none runs an event twice.
+New events are not processed one task each: ``event_drain`` claims them in batches.
 """
 
 from __future__ import annotations
@@ -17,10 +15,8 @@ from __future__ import annotations
 import logging
 import traceback
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import reduce
-from operator import or_
 
 from django.conf import settings
 from django.db import transaction
@@ -44,11 +40,6 @@ ERROR_MAX_CHARS = 10_000
 # A pending event whose own task has not claimed it after this long has lost its task.
 PENDING_GRACE = timedelta(minutes=1)
 SWEEP_BATCH = 100
-# A drain claims this many pending events at a time (one lease for the batch: small enough
-# that a batch of handlers calling Stripe ends well within it) and stops after
-# DRAIN_MAX_EVENTS, leaving the rest to a run queued behind the other tasks.
-DRAIN_BATCH = 50
-DRAIN_MAX_EVENTS = 1000
 ABANDONED_ERROR = (
     "Every attempt ended with its worker stopping while it ran the handler "
     "(killed, out of memory or restarted); gave up."
@@ -113,11 +104,12 @@ def event_process(*, event_pk: int, now: datetime | None = None) -> Outcome:
         status = WebhookEvent.objects.values_list("status", flat=True).filter(pk=event_pk).first()
         return Outcome(status=status or "", ran=False)
     event = WebhookEvent.objects.get(pk=event_pk)
-    return _run_claimed(event, attempt=attempt, handler=handler_for(event))
+    return event_run_claimed(event, attempt=attempt, handler=handler_for(event))
 
 
-def _run_claimed(event: WebhookEvent, *, attempt: int, handler: Handler | None) -> Outcome:
-    """Run the handler of an event this worker claimed (its ``attempt``-th attempt)."""
+def event_run_claimed(event: WebhookEvent, *, attempt: int, handler: Handler | None) -> Outcome:
+    """Run the handler of an event this worker claimed (its ``attempt``-th attempt): in one
+    transaction with its final status, or record the failure for a retry."""
     event_pk = event.pk
     done = WebhookStatus.PROCESSED if handler is not None else WebhookStatus.IGNORED
     try:
@@ -212,98 +204,3 @@ def events_sweep(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> Co
         if outcome.ran:
             results[outcome.status] += 1
     return results
-
-
-def events_claim_pending(*, limit: int = DRAIN_BATCH) -> list[WebhookEvent]:
-    """Claim up to ``limit`` pending events, oldest first, for this worker; each comes back
-    ``processing`` with its attempt number in ``attempts``.
-
-    Rows another worker is claiming right now are skipped, not waited for (SKIP LOCKED), and
-    a row claimed meanwhile is no longer pending when its lock is released, so two drains
-    never claim the same event. SQLite has no row locks; its transactions take the write
-    lock at BEGIN (settings), which serializes the claims instead.
-    """
-    now = utcnow()
-    locked_until = now + lease()
-    with transaction.atomic():
-        events = list(
-            WebhookEvent.objects.select_for_update(skip_locked=True)
-            .filter(status=WebhookStatus.PENDING)
-            .order_by("received_at", "pk")[:limit]
-        )
-        if not events:
-            return []
-        claimed = WebhookEvent.objects.filter(
-            pk__in=[event.pk for event in events], status=WebhookStatus.PENDING
-        ).update(
-            status=WebhookStatus.PROCESSING,
-            locked_until=locked_until,
-            next_attempt_at=None,
-            attempts=F("attempts") + 1,
-        )
-        if claimed != len(events):  # cannot happen with the locks above; claim nothing
-            raise RuntimeError("pending Stripe events changed while being claimed")
-    for event in events:
-        event.status = WebhookStatus.PROCESSING
-        event.locked_until = locked_until
-        event.next_attempt_at = None
-        event.attempts += 1
-    return events
-
-
-@dataclass
-class Drained:
-    """What one ``events_drain`` did: how many events ended in which status, the failed ones
-    with when each is due again, and whether it stopped at its limit with work maybe left."""
-
-    results: Counter[str] = field(default_factory=Counter)
-    retries: list[tuple[int, datetime]] = field(default_factory=list)
-    more: bool = False
-
-
-def events_drain(*, batch: int | None = None, max_events: int | None = None) -> Drained:
-    """Process pending events, oldest first, until none is left or ``max_events`` (default
-    DRAIN_MAX_EVENTS) were claimed, ``batch`` (DRAIN_BATCH) at a time. Events without a
-    handler are marked ignored in one UPDATE per batch."""
-    batch = batch or DRAIN_BATCH
-    max_events = max_events or DRAIN_MAX_EVENTS
-    drained = Drained()
-    claimed_so_far = 0
-    while claimed_so_far < max_events:
-        events = events_claim_pending(limit=min(batch, max_events - claimed_so_far))
-        if not events:
-            return drained
-        claimed_so_far += len(events)
-        handled: list[tuple[WebhookEvent, Handler]] = []
-        ignored: list[WebhookEvent] = []
-        for event in events:
-            handler = handler_for(event)
-            if handler is None:
-                ignored.append(event)
-            else:
-                handled.append((event, handler))
-        ignored_count = _ignore_claimed(ignored)
-        if ignored_count:
-            drained.results[WebhookStatus.IGNORED] += ignored_count
-        for event, handler in handled:
-            outcome = _run_claimed(event, attempt=event.attempts, handler=handler)
-            if outcome.ran:
-                drained.results[outcome.status] += 1
-            if outcome.retry_at is not None:
-                drained.retries.append((event.pk, outcome.retry_at))
-    drained.more = True
-    return drained
-
-
-def _ignore_claimed(events: list[WebhookEvent]) -> int:
-    """Mark claimed events that have no handler as ignored; how many were still ours."""
-    if not events:
-        return 0
-    ours = reduce(or_, (Q(pk=event.pk, attempts=event.attempts) for event in events))
-    return WebhookEvent.objects.filter(ours, status=WebhookStatus.PROCESSING).update(
-        status=WebhookStatus.IGNORED,
-        error="",
-        processed_at=utcnow(),
-        locked_until=None,
-        next_attempt_at=None,
-    )

@@ -13,7 +13,8 @@ from django.db import connection
 from django_tasks import task
 
 from dealdesk.lib import kick
-from dealdesk.payments.event_processing import event_process, events_drain
+from dealdesk.payments.event_drain import events_drain
+from dealdesk.payments.event_processing import event_process
 
 logger = logging.getLogger("dealdesk.payments.events")
 
@@ -30,7 +31,7 @@ def process_pending_webhook_events() -> dict[str, int]:
     so an event stored while this runs queues the next run; a run that stops at its limit
     queues the next one too, behind whatever else is waiting in the queue.
     """
-    kick.clear(cache, _drain_name())
+    kick.clear(cache, drain_flag_name())
     drained = events_drain()
     for event_pk, retry_at in drained.retries:
         event_enqueue(event_pk, run_after=retry_at)
@@ -47,7 +48,7 @@ def events_kick() -> None:
     (``manage.py stripe_events_process``) processes it once it has waited a minute.
     """
     try:
-        kick.kick(cache, _drain_name(), enqueue=_enqueue_drain, ttl=DRAIN_FLAG_TTL)
+        kick.kick(cache, drain_flag_name(), enqueue=_enqueue_drain, ttl=DRAIN_FLAG_TTL)
     except Exception:
         logger.exception("Could not queue processing of Stripe events; the sweeper will")
 
@@ -56,9 +57,11 @@ def _enqueue_drain() -> None:
     process_pending_webhook_events.enqueue()
 
 
-def _drain_name(db: Mapping[str, Any] | None = None) -> str:
-    # The flag stands for "a drain of this database's events is queued": installations (or
-    # test and bench runs) that share one Redis must not hold back each other's drains.
+def drain_flag_name(db: Mapping[str, Any] | None = None) -> str:
+    """The name of the kick flag that says "a drain of this database's events is queued".
+
+    Named after the database (by default this process's): installations, test and bench
+    runs that share one Redis must not hold back each other's drains."""
     db = db if db is not None else connection.settings_dict
     where = f"{db.get('HOST') or ''}:{db.get('PORT') or ''}/{db.get('NAME') or ''}"
     return "stripe-events:" + hashlib.sha256(where.encode()).hexdigest()[:12]

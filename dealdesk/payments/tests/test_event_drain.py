@@ -22,10 +22,11 @@ from django_tasks.backends.dummy import DummyBackend
 
 from dealdesk.lib import kick
 from dealdesk.lib.clock import utcnow
+from dealdesk.payments import event_drain
 from dealdesk.payments import event_processing as engine
 from dealdesk.payments.models import WebhookEvent, WebhookStatus
 from dealdesk.payments.tasks import (
-    _drain_name,
+    drain_flag_name,
     process_pending_webhook_events,
     process_webhook_event,
 )
@@ -142,8 +143,8 @@ def test_a_redelivered_event_queues_no_drain(queue: DummyBackend, deliver: Deliv
 def test_a_drain_stops_at_its_limit_and_queues_the_rest_behind_other_tasks(
     queue: DummyBackend, deliver: Deliver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine, "DRAIN_BATCH", 2)
-    monkeypatch.setattr(engine, "DRAIN_MAX_EVENTS", 3)
+    monkeypatch.setattr(event_drain, "DRAIN_BATCH", 2)
+    monkeypatch.setattr(event_drain, "DRAIN_MAX_EVENTS", 3)
     for n in range(5):
         deliver(f"evt_{n}")
 
@@ -248,10 +249,10 @@ def test_a_queued_drain_of_another_database_on_the_same_redis_does_not_hold_this
     queue: DummyBackend, deliver: Deliver
 ) -> None:
     other_database = {**connection.settings_dict, "NAME": "dealdesk_elsewhere"}
-    kick.kick(cache, _drain_name(other_database), enqueue=lambda: None, ttl=60)
+    kick.kick(cache, drain_flag_name(other_database), enqueue=lambda: None, ttl=60)
     deliver("evt_1")
     assert _queued(queue, process_pending_webhook_events) == 1
 
-    kick.kick(cache, _drain_name(), enqueue=lambda: None, ttl=60)  # flag of this database
+    kick.kick(cache, drain_flag_name(), enqueue=lambda: None, ttl=60)  # flag of this database
     deliver("evt_2")
     assert _queued(queue, process_pending_webhook_events) == 1

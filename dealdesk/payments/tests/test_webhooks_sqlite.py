@@ -31,7 +31,7 @@ from django.test import Client
 from django.utils import timezone
 
 from dealdesk.factories import WorkspaceFactory
-from dealdesk.payments import event_processing as engine
+from dealdesk.payments.event_drain import events_drain
 from dealdesk.payments.models import ConnectionStatus, StripeConnection, WebhookEvent
 from dealdesk.payments.webhooks import webhook_store
 
@@ -75,7 +75,7 @@ response = Client(HTTP_HOST="127.0.0.1").post(
 )
 print("VIEW", response.status_code, WebhookEvent.objects.filter(stripe_event_id="evt_view").count())
 
-drained = engine.events_drain(batch=2)
+drained = events_drain(batch=2)
 print("DRAINED", {str(k): v for k, v in drained.results.items()}, drained.more)
 print("LEFT", WebhookEvent.objects.exclude(status="ignored").count())
 """
