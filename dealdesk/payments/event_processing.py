@@ -37,7 +37,7 @@ RETRY_DELAYS = (
 )
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 ERROR_MAX_CHARS = 10_000
-# A pending event whose own task has not claimed it after this long has lost its task.
+# A pending event no drain (or task) has claimed after this long was left without a run.
 PENDING_GRACE = timedelta(minutes=1)
 SWEEP_BATCH = 100
 ABANDONED_ERROR = (
@@ -167,7 +167,7 @@ def event_process_again(*, event: WebhookEvent) -> bool:
 
 def events_due(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> list[int]:
     """Events a worker should have processed by now: retries that are due, leases that ran
-    out, and pending events whose own task was lost."""
+    out, and pending events whose drain (or task) was lost."""
     now = now or utcnow()
     due = (
         Q(status=WebhookStatus.PENDING, received_at__lte=now - PENDING_GRACE)
