@@ -1,8 +1,10 @@
 """Telling the seller who owns a quote what happened to its payments, by email.
 
 The three emails the owner gets: the quote was paid, a renewal failed, the subscription was
-cancelled. Each is sent after the transaction that recorded it commits, so a rolled-back
-change never mails anyone.
+cancelled. Each is queued after the transaction that recorded it commits, so a rolled-back
+change never mails anyone, and sent by the task worker: a slow or failing mail server
+never holds up, or fails, the buyer's purchase or a Stripe event (a failed send is a
+failed task, kept with its error by the task backend).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from dealdesk.lib.money import format_money
 from dealdesk.payments.models import Purchase
@@ -35,7 +38,7 @@ def _date(moment: datetime | None) -> str:
 def notify_owner(
     *, purchase: Purchase, kind: str, amount_minor: int = 0, when: datetime | None = None
 ) -> None:
-    """Email the quote's owner once the current transaction commits.
+    """Email the quote's owner once the current transaction commits (queued, see above).
 
     ``kind``: ``quote_paid`` or ``renewal_failed`` (with the amount), or
     ``subscription_canceled`` (with the date). Plain text, in the owner's language.
@@ -47,7 +50,7 @@ def notify_owner(
     link = settings.DEALDESK_BASE_URL + reverse("quotes:detail", args=[quote.pk])
     currency = purchase.currency
 
-    def send() -> None:
+    def compose() -> tuple[str, str]:
         with translation.override(owner.language):
             names = {"number": quote.display_number, "title": quote.title, "link": link}
             if kind == "quote_paid":
@@ -73,8 +76,14 @@ def notify_owner(
                     "The subscription for %(number)s %(title)s was cancelled in Stripe "
                     "on %(date)s.\n\nSee the quote: %(link)s\n"
                 ) % {**names, "date": _date(when)}
-            send_mail(
-                subject=subject, message=message, from_email=None, recipient_list=[owner.email]
-            )
+            return subject, message
 
-    transaction.on_commit(send)
+    subject, message = compose()
+    recipient = owner.email
+    transaction.on_commit(lambda: owner_email_send.enqueue(recipient, subject, message))
+
+
+@task()
+def owner_email_send(recipient: str, subject: str, message: str) -> None:
+    """Send one notification to a seller (run by the task worker)."""
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=[recipient])
