@@ -8,13 +8,10 @@ through the same path as the webhook, so each is stored and processed once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
-
-from django.db import transaction
 
 from dealdesk.payments import stripe_gateway as gateway
 from dealdesk.payments.models import ConnectionStatus, StripeConnection
-from dealdesk.payments.tasks import event_enqueue
+from dealdesk.payments.tasks import events_kick
 from dealdesk.payments.webhooks import webhook_store
 from dealdesk.workspaces.models import Workspace
 
@@ -43,14 +40,14 @@ def events_catch_up(*, workspace: Workspace | None = None) -> list[CatchUp]:
 
 def _catch_up_account(account_id: str) -> CatchUp:
     listed = stored = 0
+    error = ""
     try:
         for event in gateway.undelivered_events(account_id=account_id):
             listed += 1
-            with transaction.atomic():
-                row = webhook_store(event=event)
-                if row is not None:
-                    stored += 1
-                    transaction.on_commit(partial(event_enqueue, row.pk))
-    except gateway.StripeGatewayError as error:
-        return CatchUp(account_id, listed, stored, error=error.message)
-    return CatchUp(account_id, listed, stored)
+            if webhook_store(event=event) is not None:  # one statement, committed
+                stored += 1
+    except gateway.StripeGatewayError as failure:
+        error = failure.message
+    if stored:
+        events_kick()  # one drain for all of them, as for a burst of webhooks
+    return CatchUp(account_id, listed, stored, error=error)
