@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dealdesk.crm.models import Deal
+from dealdesk.crm.models import Company, Deal
 from dealdesk.lib import clock
 from dealdesk.lib.pricing import Amounts, LinePrice, Recurrence, Totals, price_lines
 from dealdesk.payments.selectors import (
@@ -50,8 +50,13 @@ def _number_searched(query: str) -> int | None:
 def _search(query: str, workspace: Workspace) -> Q:
     """Number, title, deal, buyer company (as published, or as it is now) and buyer contact.
 
-    The contacts are those of the workspace: without it PostgreSQL matched the text
-    against every workspace's contacts before joining them to the quotes."""
+    Deal, company and contacts are matched by EXISTS on rows of the workspace, not by
+    joins: joined, PostgreSQL hashed every workspace's deals and companies (and matched
+    the text against every workspace's contacts) before keeping the workspace's quotes."""
+    deals = Deal.objects.filter(pk=OuterRef("deal_id"), workspace=workspace, name__icontains=query)
+    companies = Company.objects.filter(
+        pk=OuterRef("company_id"), workspace=workspace, name__icontains=query
+    )
     contacts = (
         Quote.contacts.through.objects.filter(quote_id=OuterRef("pk"), contact__workspace=workspace)
         .annotate(full_name=Concat("contact__first_name", Value(" "), "contact__last_name"))
@@ -59,8 +64,8 @@ def _search(query: str, workspace: Workspace) -> Q:
     )
     condition = (
         Q(title__icontains=query)
-        | Q(deal__name__icontains=query)
-        | Q(company__name__icontains=query)
+        | Q(Exists(deals))
+        | Q(Exists(companies))
         | Q(buyer_snapshot__company_name__icontains=query)
         | Q(Exists(contacts))
     )

@@ -122,6 +122,28 @@ def test_item10_search_by_number_title_company_and_contact(
     assert "Unrelated" not in page
 
 
+@pytest.mark.parametrize("query", ["printer fleet", "initech"])
+def test_item10_search_finds_a_draft_by_its_deal_and_its_company_as_they_are_now(
+    bob_client: Client, bob: User, acme: Workspace, query: str
+) -> None:
+    company = CompanyFactory.create(workspace=acme, name="Initech")
+    draft = draft_quote(deal_with_lines(acme, name="Printer fleet"), bob, title="Untitled")
+    services.quote_update_parties(
+        quote=draft,
+        company=company,
+        contacts=[],
+        seller_name="Bob",
+        seller_email="bob@acme.example",
+        seller_phone="",
+    )
+    draft_quote(deal_with_lines(acme, name="Scanners"), bob, title="Unrelated scanners")
+
+    page = _page(bob_client, q=query)
+
+    assert "Untitled" in page
+    assert "Unrelated scanners" not in page
+
+
 def test_item10_search_keeps_one_row_per_quote_with_several_matching_contacts(
     bob_client: Client, draft: Quote, acme: Workspace
 ) -> None:
