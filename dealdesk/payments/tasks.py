@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection
 from django_tasks import task
 
+from dealdesk.cache import database_scoped
 from dealdesk.lib import kick
 from dealdesk.payments.event_drain import events_drain
 from dealdesk.payments.event_processing import event_process
@@ -58,13 +57,8 @@ def _enqueue_drain() -> None:
 
 
 def drain_flag_name(db: Mapping[str, Any] | None = None) -> str:
-    """The name of the kick flag that says "a drain of this database's events is queued".
-
-    Named after the database (by default this process's): installations, test and bench
-    runs that share one Redis must not hold back each other's drains."""
-    db = db if db is not None else connection.settings_dict
-    where = f"{db.get('HOST') or ''}:{db.get('PORT') or ''}/{db.get('NAME') or ''}"
-    return "stripe-events:" + hashlib.sha256(where.encode()).hexdigest()[:12]
+    """The name of the kick flag that says "a drain of this database's events is queued"."""
+    return database_scoped("stripe-events", db)
 
 
 @task()

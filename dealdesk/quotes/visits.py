@@ -23,14 +23,13 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from redis import Redis, RedisError
 
+from dealdesk.cache import database_scoped
 from dealdesk.lib import clock, kick
 from dealdesk.quotes.models import Quote
 
 logger = logging.getLogger("dealdesk.quotes.visits")
 
 FLUSH_AFTER = timedelta(seconds=5)
-_PENDING = "quote-visits:pending"
-_KICK = "quote-visits"
 _FLAG_TTL = 60  # seconds: a lost flush holds later ones up no longer than this
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -39,16 +38,16 @@ def visit_record(*, quote_id: int, now: datetime | None = None) -> None:
     """Count one buyer's visit of the quote."""
     now = now or clock.utcnow()
     try:
-        client, pending = _redis(_PENDING)
+        client, pending = _redis(_pending())
         stamp = _micros(now)
         # One round trip: the visit, and the flag that says a flush is queued.
         with client.pipeline(transaction=True) as pipe:
             pipe.hincrby(pending, f"{quote_id}:count", 1)
             pipe.hsetnx(pending, f"{quote_id}:first", stamp)
             pipe.hset(pending, f"{quote_id}:last", stamp)
-            pipe.set(cache.make_and_validate_key(kick.flag(_KICK)), 1, nx=True, ex=_FLAG_TTL)
+            pipe.set(cache.make_and_validate_key(kick.flag(_kick_name())), 1, nx=True, ex=_FLAG_TTL)
             *_, flag_set = pipe.execute()
-        kick.flag_was_set(cache, _KICK, enqueue=_enqueue_flush, was_set=bool(flag_set))
+        kick.flag_was_set(cache, _kick_name(), enqueue=_enqueue_flush, was_set=bool(flag_set))
     except RedisError:
         logger.warning("visit counter unavailable; writing the visit to the quote", exc_info=True)
         _add_visits(quote_id, count=1, first=now, last=now)
@@ -56,8 +55,8 @@ def visit_record(*, quote_id: int, now: datetime | None = None) -> None:
 
 def visits_flush() -> int:
     """Write the visits counted so far into their quotes; returns how many quotes changed."""
-    kick.clear(cache, _KICK)  # before draining: visits from now on queue the next flush
-    client, pending = _redis(_PENDING)
+    kick.clear(cache, _kick_name())  # before draining: visits from now on queue the next flush
+    client, pending = _redis(_pending())
     taken = f"{pending}:{uuid.uuid4().hex}"
     try:
         client.rename(pending, taken)  # atomic: later visits start a new hash
@@ -101,6 +100,16 @@ def _by_quote(fields: dict[bytes, bytes]) -> dict[int, tuple[int, datetime, date
         for quote_id, found in values.items()
         if found.get("count")
     }
+
+
+def _pending() -> str:
+    # Named after the database: the hash holds quote ids, which another installation's
+    # database (a test or bench run) sharing this Redis would repeat.
+    return database_scoped("quote-visits:pending")
+
+
+def _kick_name() -> str:
+    return database_scoped("quote-visits")
 
 
 def _micros(moment: datetime) -> int:

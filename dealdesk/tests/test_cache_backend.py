@@ -27,3 +27,15 @@ def test_every_alias_is_the_shared_backend() -> None:
     from dealdesk.cache import RedisCache
 
     assert all(isinstance(caches[alias], RedisCache) for alias in ("default", "ratelimit"))
+
+
+def test_names_kept_for_a_database_differ_between_databases() -> None:
+    from dealdesk.cache import database_scoped
+
+    here = database_scoped("quote-visits:pending")
+    same = database_scoped("quote-visits:pending")
+    elsewhere = database_scoped("quote-visits:pending", {"HOST": "db2", "NAME": "dealdesk"})
+
+    assert here == same
+    assert here != elsewhere
+    assert here.startswith("quote-visits:pending:")
