@@ -6,20 +6,12 @@ SQLite file, exactly as ``make demo`` configures it, and fires eight accepts of
 one quote at once from eight threads.
 """
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from dealdesk.tests.sqlite_child import run_on_sqlite
 
 SCRIPT = r"""
 import threading
-import django
-from django.core.management import call_command
-
-django.setup()
-call_command("migrate", verbosity=0)
 
 from django.db import connection
 from django.test import Client
@@ -66,22 +58,8 @@ print("ACCEPTED_BY", quote.accepted_name)
 
 
 def test_eight_simultaneous_accepts_on_sqlite_never_fail(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "dealdesk.settings",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    out = run_on_sqlite(SCRIPT, tmp_path)
 
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "PAGES [200, 200]" in result.stdout, result.stdout
-    assert "STATUSES [302, 302, 302, 302, 302, 302, 302, 302]" in result.stdout, result.stdout
-    assert "ACCEPTED_BY Carol" in result.stdout
+    assert "PAGES [200, 200]" in out, out
+    assert "STATUSES [302, 302, 302, 302, 302, 302, 302, 302]" in out, out
+    assert "ACCEPTED_BY Carol" in out

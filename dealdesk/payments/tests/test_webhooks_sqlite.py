@@ -5,22 +5,13 @@ batches with SELECT ... FOR UPDATE SKIP LOCKED, which SQLite does not have: both
 in a child process on a SQLite file, configured as ``make demo`` configures it.
 """
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+from dealdesk.tests.sqlite_child import run_on_sqlite
 
 SCRIPT = r"""
 import json
 from datetime import timedelta
-
-import django
-from django.core.management import call_command
-
-django.setup()
-call_command("migrate", verbosity=0)
 
 import sqlite3
 
@@ -82,23 +73,8 @@ print("LEFT", WebhookEvent.objects.exclude(status="ignored").count())
 
 
 def test_webhook_intake_and_the_drain_work_on_the_demos_sqlite(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "dealdesk.settings",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    out = run_on_sqlite(SCRIPT, tmp_path)
 
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout
     assert "NEW True AGAIN None" in out
     assert "SAME_ROW True PAYLOAD True" in out
     assert "OWNERS True" in out
