@@ -132,6 +132,7 @@ def event_run_claimed(event: WebhookEvent, *, attempt: int, handler: Handler | N
                 processed_at=utcnow(),
                 locked_until=None,
                 next_attempt_at=None,
+                workspace_id=event.workspace_id,  # found by handler_for if it came late
             )
     except Exception:
         logger.exception("Stripe event %s (%s) failed", event.stripe_event_id, event.type)

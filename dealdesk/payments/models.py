@@ -94,8 +94,8 @@ class WebhookEvent(models.Model):
     runs the handler; a failure schedules ``next_attempt_at`` until the retries run out.
     ``workspace`` is the one whose connection owns ``account_id`` when the event arrived:
     empty for accounts no workspace has connected, and for events Stripe sent before the
-    connection was saved (``account.updated`` during the OAuth round trip). Those are
-    processed for the owner found then, but not listed on its Stripe events page.
+    connection was saved (``account.updated`` during the OAuth round trip) until they are
+    processed, for the owner found then.
     """
 
     stripe_event_id = models.CharField(max_length=255, unique=True)

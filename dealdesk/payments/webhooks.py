@@ -139,13 +139,17 @@ OWNED_ACCOUNT_TYPES = frozenset(
 
 def handler_for(event: WebhookEvent) -> Handler | None:
     """The stored event's handler, or None to store it as ignored: a type we do not handle,
-    or an event of a connected account that no workspace owns."""
+    or an event of a connected account that no workspace owns.
+
+    The owner was resolved on arrival. An event without one may have come before its
+    account's connection was saved (Stripe sends account.updated while the seller is still
+    on the OAuth page): it is asked again now, and set on ``event`` for the processing
+    to record, so the event shows on that workspace's events page too."""
     handler = HANDLERS.get(event.type)
     if handler is None or event.type not in OWNED_ACCOUNT_TYPES:
         return handler
-    # The owner was resolved on arrival. An event without one may have come before its
-    # account's connection was saved (Stripe sends account.updated while the seller is
-    # still on the OAuth page): ask again now.
-    if event.workspace_id is None and _owning_workspace_id(event.account_id) is None:
-        return None
+    if event.workspace_id is None:
+        event.workspace_id = _owning_workspace_id(event.account_id)
+        if event.workspace_id is None:
+            return None
     return handler

@@ -329,7 +329,8 @@ def test_r2_account_updated_that_arrived_before_its_connection_was_saved_is_stil
     client: Client, acme: Workspace, northwind: Any
 ) -> None:
     """Stripe sends account.updated while the seller is still on its OAuth page: stored
-    without an owner, it is processed for the connection saved meanwhile."""
+    without an owner, it is processed for the connection saved meanwhile, and then
+    belongs to that workspace."""
     snapshot = {"id": DEMO_ACTIVE_ACCOUNT, "object": "account"}
     post_signed(client, event_body("account.updated", DEMO_ACTIVE_ACCOUNT, snapshot, "evt_early"))
     assert WebhookEvent.objects.get().workspace_id is None
@@ -342,3 +343,4 @@ def test_r2_account_updated_that_arrived_before_its_connection_was_saved_is_stil
     assert outcome.status == WebhookStatus.PROCESSED
     connection.refresh_from_db()
     assert connection.charges_enabled
+    assert WebhookEvent.objects.get().workspace == acme  # listed on its events page now
