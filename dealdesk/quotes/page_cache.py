@@ -113,15 +113,12 @@ class PageStamp:
         )
 
 
+# The company's fields the Purchase dialog prefills the billing address from.
+COMPANY_ADDRESS_FIELDS = ("address_line1", "address_line2", "postal_code", "city", "country")
+
+
 def _address(company: Company) -> tuple[object, ...]:
-    return (
-        company.pk,
-        company.address_line1,
-        company.address_line2,
-        company.postal_code,
-        company.city,
-        company.country,
-    )
+    return (company.pk, *(getattr(company, name) for name in COMPANY_ADDRESS_FIELDS))
 
 
 def document_key(stamp: PageStamp, *, is_expired: bool) -> str:

@@ -157,8 +157,9 @@ def public_quote(*, token: str) -> Quote | None:
     )
 
 
-# The page stamp's columns, in PageStamp's order: the quote, its logo, its company's
-# address and whether its Stripe account takes payments.
+# The page stamp's columns: the quote, its logo, its company's address and whether its
+# Stripe account takes payments.
+_COMPANY_ADDRESS = tuple(f"company__{name}" for name in page_cache.COMPANY_ADDRESS_FIELDS)
 _STAMP_COLUMNS = (
     "id",
     "token",
@@ -174,11 +175,7 @@ _STAMP_COLUMNS = (
     "workspace__logo__id",
     "workspace__logo__updated_at",
     "company_id",
-    "company__address_line1",
-    "company__address_line2",
-    "company__postal_code",
-    "company__city",
-    "company__country",
+    *_COMPANY_ADDRESS,
     "account_takes_payments",
 )
 _TOKEN_SLOT = "\x00token"
@@ -196,26 +193,30 @@ def public_page_stamp(*, token: str) -> page_cache.PageStamp | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    (quote_id, token, version, published, language, status, expires, accepted) = row[:8]
-    (payment, signature, workspace_id, logo_id, logo_at, company_id) = row[8:14]
-    expires_at = _aware(expires)
+    found = dict(zip(_STAMP_COLUMNS, row, strict=True))
+    expires_at = _aware(found["expires_at"])
     if expires_at is None:
         raise ValueError("a quote without an expiry date")  # the column is NOT NULL
+    logo_id, company_id = found["workspace__logo__id"], found["company_id"]
     return page_cache.PageStamp(
-        quote_id=quote_id,
-        token=token,
-        version=version,
-        published_at=_aware(published),
-        language=language,
-        status=status,
+        quote_id=found["id"],
+        token=found["token"],
+        version=found["version"],
+        published_at=_aware(found["published_at"]),
+        language=found["language"],
+        status=found["status"],
         expires_at=expires_at,
-        accepted_at=_aware(accepted),
-        payment_enabled=bool(payment),
-        signature_required=bool(signature),
-        workspace_id=workspace_id,
-        logo=(logo_id, _aware(logo_at)) if logo_id is not None else (),
-        company_address=(company_id, *row[14:19]) if company_id is not None else (),
-        account_takes_payments=bool(row[19]),
+        accepted_at=_aware(found["accepted_at"]),
+        payment_enabled=bool(found["payment_enabled"]),
+        signature_required=bool(found["signature_required"]),
+        workspace_id=found["workspace_id"],
+        logo=(logo_id, _aware(found["workspace__logo__updated_at"])) if logo_id is not None else (),
+        company_address=(
+            (company_id, *(found[name] for name in _COMPANY_ADDRESS))
+            if company_id is not None
+            else ()
+        ),
+        account_takes_payments=bool(found["account_takes_payments"]),
     )
 
 
