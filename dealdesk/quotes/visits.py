@@ -40,14 +40,15 @@ def visit_record(*, quote_id: int, now: datetime | None = None) -> None:
     try:
         client, pending = _redis(_pending())
         stamp = _micros(now)
+        flush = _kick_name()
         # One round trip: the visit, and the flag that says a flush is queued.
         with client.pipeline(transaction=True) as pipe:
             pipe.hincrby(pending, f"{quote_id}:count", 1)
             pipe.hsetnx(pending, f"{quote_id}:first", stamp)
             pipe.hset(pending, f"{quote_id}:last", stamp)
-            pipe.set(cache.make_and_validate_key(kick.flag(_kick_name())), 1, nx=True, ex=_FLAG_TTL)
+            pipe.set(cache.make_and_validate_key(kick.flag(flush)), 1, nx=True, ex=_FLAG_TTL)
             *_, flag_set = pipe.execute()
-        kick.flag_was_set(cache, _kick_name(), enqueue=_enqueue_flush, was_set=bool(flag_set))
+        kick.flag_was_set(cache, flush, enqueue=_enqueue_flush, was_set=bool(flag_set))
     except RedisError:
         logger.warning("visit counter unavailable; writing the visit to the quote", exc_info=True)
         _add_visits(quote_id, count=1, first=now, last=now)

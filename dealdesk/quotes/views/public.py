@@ -106,8 +106,10 @@ def quote_page(request: HttpRequest, token: str) -> HttpResponse:
     if not _is_own_workspace(request, stamp.workspace_id):
         services.quote_record_view(quote_id=stamp.quote_id)
     now = clock.utcnow()
+    # Counting them leaves the messages for the page to show (and use up), rendered anew.
+    has_messages = len(messages.get_messages(request)) > 0
     page: page_cache.CachedPage | None = None
-    if not len(messages.get_messages(request)):  # counting leaves them for the page to show
+    if not has_messages:
         page = page_cache.lookup(page_cache.page_key(stamp, is_expired=stamp.is_expired(now)))
     if page is not None:
         return page_cache.serve(page, request)
@@ -116,8 +118,8 @@ def quote_page(request: HttpRequest, token: str) -> HttpResponse:
     if quote is None:  # recalled since the stamp was read
         return _not_found(request)
     doc = selectors.quote_document(quote=quote, now=now)
-    if len(messages.get_messages(request)):
-        return render_quote_page(request, doc, preview=False)  # shows and uses them up
+    if has_messages:
+        return render_quote_page(request, doc, preview=False)
     rendered = render_quote_page(
         request, doc, preview=False, csrf_token=page_cache.csrf_placeholder()
     )
