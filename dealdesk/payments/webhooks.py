@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 
 from dealdesk.payments import stripe_gateway as gateway
-from dealdesk.payments.models import ConnectionStatus, WebhookEvent, WebhookStatus
+from dealdesk.payments.models import (
+    ConnectionStatus,
+    StripeConnection,
+    WebhookEvent,
+    WebhookStatus,
+)
 from dealdesk.payments.services import connection_record_status, connection_revoked
 from dealdesk.payments.sync import SYNC_HANDLERS
 from dealdesk.payments.sync.lookup import event_time
@@ -68,21 +73,35 @@ _COLUMNS = (
     "received_at",
 )
 
+
+def _quoted(model: type[models.Model], name: str = "") -> str:
+    """A table (or a field's column) as the models name it, quoted for PostgreSQL and SQLite."""
+    meta = model._meta
+    if not name:
+        return f'"{meta.db_table}"'
+    field = cast("models.Field[Any, Any]", meta.get_field(name))  # concrete fields only
+    return f'"{field.column}"'
+
+
 # The workspace whose connection owns an account: the live one, else the latest. One
 # definition for the INSERT below and for the check at processing time.
+_C = StripeConnection
 _OWNER_SQL = (
-    'SELECT "workspace_id" FROM "payments_stripeconnection" WHERE "account_id" = %s '
-    'ORDER BY CASE WHEN "status" = %s THEN 0 ELSE 1 END, "connected_at" DESC, "id" DESC '
-    "LIMIT 1"
+    f"SELECT {_quoted(_C, 'workspace')} FROM {_quoted(_C)} "  # noqa: S608 (names from models)
+    f"WHERE {_quoted(_C, 'account_id')} = %s "
+    f"ORDER BY CASE WHEN {_quoted(_C, 'status')} = %s THEN 0 ELSE 1 END, "
+    f"{_quoted(_C, 'connected_at')} DESC, {_quoted(_C, 'id')} DESC LIMIT 1"
 )
 
 # PostgreSQL and SQLite (>= 3.35, the demo's) both know ON CONFLICT ... DO NOTHING and
 # RETURNING: a known event id inserts nothing and returns no row.
-_COLUMN_LIST = ", ".join(f'"{name}"' for name in (*_COLUMNS, "workspace_id"))
+_E = WebhookEvent
+_COLUMN_LIST = ", ".join(_quoted(_E, name) for name in (*_COLUMNS, "workspace"))
 _INSERT_SQL = (
-    f'INSERT INTO "payments_webhookevent" ({_COLUMN_LIST}) '  # noqa: S608 (constants only)
+    f"INSERT INTO {_quoted(_E)} ({_COLUMN_LIST}) "  # noqa: S608 (names from models)
     f"VALUES ({', '.join(['%s'] * len(_COLUMNS))}, ({_OWNER_SQL})) "
-    'ON CONFLICT ("stripe_event_id") DO NOTHING RETURNING "id", "workspace_id"'
+    f"ON CONFLICT ({_quoted(_E, 'stripe_event_id')}) DO NOTHING "
+    f"RETURNING {_quoted(_E, 'id')}, {_quoted(_E, 'workspace')}"
 )
 
 
