@@ -51,13 +51,9 @@ def stripe_connection(workspace: Workspace) -> StripeConnection | None:
     )
 
 
-def takes_payments(connection: StripeConnection | None) -> bool:
-    """A workspace takes payments through a live connection whose account Stripe lets charge."""
-    return connection is not None and connection.charges_enabled
-
-
 def takes_payments_exists(workspace_ref: OuterRef) -> Exists:
-    """``takes_payments`` in SQL, to annotate rows of the workspace ``workspace_ref`` names."""
+    """``StripeConnection.can_accept_payments`` in SQL: whether the workspace that
+    ``workspace_ref`` names has such a connection, to annotate its rows."""
     return Exists(
         StripeConnection.objects.filter(
             workspace=workspace_ref, status=ConnectionStatus.CONNECTED, charges_enabled=True
@@ -84,7 +80,7 @@ def payment_readiness(workspace: Workspace) -> PaymentReadiness:
             False,
             _("Connect your Stripe account in Settings → Integrations to take payments."),
         )
-    if not takes_payments(connection):
+    if not connection.can_accept_payments:
         return PaymentReadiness(
             connection,
             False,
